@@ -1,0 +1,77 @@
+// The table of built-in functions the VM provides to every plugin (kCallBuiltin).
+// Single-sourced like the opcode table: the compiler resolves names through it, the
+// verifier checks argument counts against it, the interpreter dispatches on it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace trinity {
+
+// X(enum name, source name, min args, max args)
+// Operations with their own opcode (len, push, pop, slice, error) are not listed here.
+#define TRINITY_BUILTINS(X)                  \
+  X(kPrint, "print", 0, 255)                 \
+  X(kKeys, "keys", 1, 1)                     \
+  X(kValues, "values", 1, 1)                 \
+  X(kHas, "has", 2, 2)                       \
+  X(kGet, "get", 2, 3)                       \
+  X(kDel, "del", 2, 2)                       \
+  X(kStr, "str", 1, 1)                       \
+  X(kInt, "int", 1, 1)                       \
+  X(kFloat, "float", 1, 1)                   \
+  X(kType, "type", 1, 1)                     \
+  X(kFind, "find", 2, 3)                     \
+  X(kSplit, "split", 2, 2)                   \
+  X(kJoin, "join", 2, 2)                     \
+  X(kUpper, "upper", 1, 1)                   \
+  X(kLower, "lower", 1, 1)                   \
+  X(kTrim, "trim", 1, 1)                     \
+  X(kReplace, "replace", 3, 3)               \
+  X(kStartsWith, "starts_with", 2, 2)        \
+  X(kEndsWith, "ends_with", 2, 2)            \
+  X(kRepeat, "repeat", 2, 2)                 \
+  X(kOrd, "ord", 1, 1)                       \
+  X(kChr, "chr", 1, 1)                       \
+  X(kSort, "sort", 1, 1)                     \
+  X(kAssert, "assert", 1, 2)                 \
+  X(kMathAbs, "math.abs", 1, 1)              \
+  X(kMathMin, "math.min", 1, 255)            \
+  X(kMathMax, "math.max", 1, 255)            \
+  X(kMathFloor, "math.floor", 1, 1)          \
+  X(kMathCeil, "math.ceil", 1, 1)            \
+  X(kMathRound, "math.round", 1, 1)          \
+  X(kMathSqrt, "math.sqrt", 1, 1)            \
+  X(kMathPow, "math.pow", 2, 2)              \
+  X(kMathSin, "math.sin", 1, 1)              \
+  X(kMathCos, "math.cos", 1, 1)              \
+  X(kMathTan, "math.tan", 1, 1)              \
+  X(kMathAtan, "math.atan", 1, 2)            \
+  X(kMathExp, "math.exp", 1, 1)              \
+  X(kMathLog, "math.log", 1, 1)
+
+enum class Builtin : uint16_t {
+#define TRINITY_BUILTIN_ENUM(name, source, lo, hi) name,
+  TRINITY_BUILTINS(TRINITY_BUILTIN_ENUM)
+#undef TRINITY_BUILTIN_ENUM
+      kCount
+};
+
+inline constexpr int kBuiltinCount = static_cast<int>(Builtin::kCount);
+
+struct BuiltinInfo {
+  std::string_view name;
+  int min_args;
+  int max_args;
+};
+
+inline constexpr BuiltinInfo kBuiltinInfo[kBuiltinCount] = {
+#define TRINITY_BUILTIN_INFO(name, source, lo, hi) {source, lo, hi},
+    TRINITY_BUILTINS(TRINITY_BUILTIN_INFO)
+#undef TRINITY_BUILTIN_INFO
+};
+
+std::optional<Builtin> BuiltinFromName(std::string_view name);
+
+}  // namespace trinity

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Idempotent set-up: installs every Debian package Trinity's build, tests, fuzzing and
+# benchmarks need. Both README commands run it first; it does nothing when all is there.
+set -euo pipefail
+
+PACKAGES=(
+  bazel-bootstrap bazel-bootstrap-source g++ clang llvm lld
+  libgtest-dev libgmock-dev libbenchmark-dev
+  liburing-dev libseccomp-dev libbpf-dev bpftool libelf-dev zlib1g-dev
+  systemtap-sdt-dev libasmjit-dev libclang-rt-14-dev
+  lua5.4 luajit valgrind gnuplot-nox python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
