@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -30,6 +31,21 @@ inline constexpr uint32_t kMaxStack = 1u << 15;
 inline constexpr uint32_t kNoFunction = 0xffffffffu;
 
 using Constant = std::variant<int64_t, double, std::string>;
+
+// Wire-format section ids (module_format.md), in the order they must appear. Shared by
+// module_reader.cc and module_writer.cc so the two cannot drift apart.
+enum class SectionId : uint8_t {
+  kSource = 1,
+  kConstants = 2,
+  kImports = 3,
+  kGlobals = 4,
+  kFunctions = 5,
+  kExports = 6,
+  kStart = 7,
+};
+
+// Wire-format tags of Constant alternatives.
+enum class ConstantKind : uint8_t { kInt = 1, kFloat = 2, kString = 3 };
 
 struct LineEntry {
   uint32_t pc;    // first byte offset this line applies to

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/load_error.h"
 #include "runtime/memory.h"
 #include "runtime/result.h"
 
@@ -23,14 +24,6 @@ class Instance;
 struct Value;  // the VM's internal value; hosts see it through HostArgs
 
 // --- Loading -------------------------------------------------------------------------
-
-// Why a module was rejected by the loader or verifier.
-struct LoadError {
-  std::string function;  // function being checked, empty for module-level problems
-  size_t offset = 0;     // byte offset: into the code of `function`, else into the file
-  std::string reason;
-  std::string ToString() const;
-};
 
 // Parses and verifies a module. Nothing in it runs before this returns success.
 Result<std::shared_ptr<const Module>, LoadError> LoadModule(std::span<const uint8_t> bytes);

@@ -1,0 +1,85 @@
+// A plugin instance's heap: allocation of strings, arrays, maps, closures and boxes from
+// the instance's MemoryProvider, byte accounting against the heap limit, and a
+// mark-and-sweep collector that runs only at interpreter safepoints.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "runtime/memory.h"
+#include "runtime/trinity.h"
+#include "runtime/value.h"
+
+namespace trinity {
+
+// Thrown inside the runtime (never across the API) to abandon the current call; the
+// interpreter converts it into a Trap with function and line.
+struct VmTrap {
+  TrapKind kind;
+  std::string message;
+};
+
+[[noreturn]] void ThrowTrap(TrapKind kind, std::string message);
+
+class Heap {
+ public:
+  Heap(MemoryProvider& memory, size_t limit, uint64_t hash_seed);
+  ~Heap();
+  Heap(const Heap&) = delete;
+  Heap& operator=(const Heap&) = delete;
+
+  // Raw accounted memory; throws an out-of-memory VmTrap past the limit.
+  void* Allocate(size_t bytes);
+  void Release(void* block, size_t bytes);
+
+  String* NewString(std::string_view bytes);
+  String* NewStringUninitialized(size_t length);  // caller fills data[0..length)
+  Array* NewArray(uint32_t capacity);
+  Map* NewMap(uint32_t capacity);
+  Closure* NewClosure(uint32_t function, uint32_t num_captures);
+  Box* NewBox(Value v);
+
+  // Arrays.
+  void ArrayPush(Array* a, Value v);
+  // Maps. Keys must already be normalised (NormalizeKey).
+  Value NormalizeKey(Value key) const;  // throws type error for unhashable keys
+  MapEntry* MapFind(const Map* m, const Value& key) const;
+  void MapSet(Map* m, Value key, Value value);
+  bool MapRemove(Map* m, const Value& key, Value* removed);
+
+  uint64_t HashOf(const Value& key) const;
+
+  // Collection: `mark_roots` must call Mark() on every root value.
+  bool ShouldCollect() const { return bytes_ >= next_collection_; }
+  void Collect(const std::function<void(Heap&)>& mark_roots);
+  void Mark(const Value& v);
+  void MarkObject(Obj* o);
+  void FreeAll();
+
+  size_t bytes() const { return bytes_; }
+  size_t limit() const { return limit_; }
+  void set_limit(size_t limit);
+  uint64_t collections() const { return collections_; }
+
+ private:
+  void Track(Obj* o, ObjKind kind, size_t size);
+  void FreeObject(Obj* o);
+  void GrowMap(Map* m);
+  void ResizeMap(Map* m, uint32_t capacity);
+  void InstallIndex(Map* m, int32_t* index, uint32_t index_size);
+  void ScheduleNextCollection();
+
+  MemoryProvider& memory_;
+  size_t limit_;
+  size_t bytes_ = 0;
+  size_t next_collection_ = 0;
+  uint64_t hash_seed_;
+  uint64_t collections_ = 0;
+  Obj* objects_ = nullptr;
+  std::vector<Obj*> gray_;
+};
+
+}  // namespace trinity

@@ -1,0 +1,213 @@
+// The host-facing pieces of the embedding API: host function registry, argument views,
+// owned HostValues and their text form, trap names and messages.
+#include <cmath>
+
+#include "runtime/heap.h"
+#include "runtime/interpreter.h"
+#include "runtime/trinity.h"
+#include "runtime/value.h"
+
+namespace trinity {
+namespace {
+
+HostValue::Type HostTypeOf(Tag tag) {
+  switch (tag) {
+    case Tag::kNil: return HostValue::Type::kNil;
+    case Tag::kBool: return HostValue::Type::kBool;
+    case Tag::kInt: return HostValue::Type::kInt;
+    case Tag::kFloat: return HostValue::Type::kFloat;
+    case Tag::kString: return HostValue::Type::kString;
+    case Tag::kArray: return HostValue::Type::kArray;
+    case Tag::kMap: return HostValue::Type::kMap;
+    case Tag::kFunction: return HostValue::Type::kFunction;
+    case Tag::kHandle: return HostValue::Type::kHandle;
+    case Tag::kBox: return HostValue::Type::kNil;
+  }
+  return HostValue::Type::kNil;
+}
+
+[[noreturn]] void ArgTypeError(size_t i, const char* wanted, Tag got) {
+  ThrowTrap(TrapKind::kTypeError, "host function argument " + std::to_string(i + 1) + " must be " +
+                                      wanted + ", got " + std::string(TypeName(got)));
+}
+
+void AppendHost(std::string& out, const HostValue& v, bool quote, int depth) {
+  switch (v.type) {
+    case HostValue::Type::kNil: out += "nil"; return;
+    case HostValue::Type::kBool: out += v.b ? "true" : "false"; return;
+    case HostValue::Type::kInt: out += std::to_string(v.i); return;
+    case HostValue::Type::kFloat: AppendFloat(out, v.f); return;
+    case HostValue::Type::kHandle: out += "<handle " + std::to_string(v.i) + ">"; return;
+    case HostValue::Type::kFunction: out += "<fn " + v.s + ">"; return;
+    case HostValue::Type::kString:
+      if (quote) {
+        out += '"';
+        for (char c : v.s) {
+          if (c == '"' || c == '\\') out += '\\';
+          out += c;
+        }
+        out += '"';
+      } else {
+        out += v.s;
+      }
+      return;
+    case HostValue::Type::kArray:
+      if (depth >= 32) { out += "..."; return; }
+      out += '[';
+      for (size_t i = 0; i < v.items.size(); ++i) {
+        if (i) out += ", ";
+        AppendHost(out, v.items[i], true, depth + 1);
+      }
+      out += ']';
+      return;
+    case HostValue::Type::kMap:
+      if (depth >= 32) { out += "..."; return; }
+      out += '{';
+      for (size_t i = 0; i < v.entries.size(); ++i) {
+        if (i) out += ", ";
+        AppendHost(out, v.entries[i].first, true, depth + 1);
+        out += ": ";
+        AppendHost(out, v.entries[i].second, true, depth + 1);
+      }
+      out += '}';
+      return;
+  }
+}
+
+}  // namespace
+
+HostValue::Type HostArgs::TypeOf(size_t i) const {
+  if (i >= count_) return HostValue::Type::kNil;
+  return HostTypeOf(args_[i].tag);
+}
+
+int64_t HostArgs::Int(size_t i) const {
+  if (i >= count_) ThrowTrap(TrapKind::kHostError, "host function argument " + std::to_string(i + 1) + " missing");
+  if (args_[i].tag != Tag::kInt) ArgTypeError(i, "an int", args_[i].tag);
+  return args_[i].i;
+}
+
+double HostArgs::Number(size_t i) const {
+  if (i >= count_) ThrowTrap(TrapKind::kHostError, "host function argument " + std::to_string(i + 1) + " missing");
+  if (args_[i].tag == Tag::kInt) return static_cast<double>(args_[i].i);
+  if (args_[i].tag != Tag::kFloat) ArgTypeError(i, "a number", args_[i].tag);
+  return args_[i].f;
+}
+
+std::string_view HostArgs::String(size_t i) const {
+  if (i >= count_) ThrowTrap(TrapKind::kHostError, "host function argument " + std::to_string(i + 1) + " missing");
+  if (args_[i].tag != Tag::kString) ArgTypeError(i, "a string", args_[i].tag);
+  return AsString(args_[i])->view();
+}
+
+HostValue HostArgs::Get(size_t i) const {
+  if (i >= count_) return HostValue::Nil();
+  // A throwaway converter: ToHost only reads, so an Impl is not needed beyond names.
+  const Value& v = args_[i];
+  switch (v.tag) {
+    case Tag::kNil: return HostValue::Nil();
+    case Tag::kBool: return HostValue::Bool(v.b);
+    case Tag::kInt: return HostValue::Int(v.i);
+    case Tag::kFloat: return HostValue::Float(v.f);
+    case Tag::kHandle: return HostValue::Handle(v.i);
+    case Tag::kString: return HostValue::String(std::string(AsString(v)->view()));
+    case Tag::kArray: {
+      HostValue h;
+      h.type = HostValue::Type::kArray;
+      const Array* a = AsArray(v);
+      HostArgs items(a->items, a->size);
+      for (uint32_t k = 0; k < a->size; ++k) h.items.push_back(items.Get(k));
+      return h;
+    }
+    case Tag::kMap: {
+      HostValue h;
+      h.type = HostValue::Type::kMap;
+      const Map* m = AsMap(v);
+      for (uint32_t k = 0; k < m->used; ++k) {
+        if (m->entries[k].key.tag == Tag::kNil) continue;
+        HostArgs kv(&m->entries[k].key, 2);
+        h.entries.emplace_back(kv.Get(0), kv.Get(1));
+      }
+      return h;
+    }
+    default: {
+      HostValue h;
+      h.type = HostTypeOf(v.tag);
+      return h;
+    }
+  }
+}
+
+void HostFunctions::Register(std::string name, int arity, HostFunction fn) {
+  for (Entry& e : entries_) {
+    if (e.name == name) {
+      e.arity = arity;
+      e.fn = std::move(fn);
+      return;
+    }
+  }
+  entries_.push_back(Entry{std::move(name), arity, std::move(fn)});
+}
+
+const HostFunctions::Entry* HostFunctions::Find(std::string_view name) const {
+  for (const Entry& e : entries_) {
+    if (e.name == name) return &e;
+  }
+  return nullptr;
+}
+
+std::string HostValue::ToString() const {
+  std::string out;
+  AppendHost(out, *this, false, 0);
+  return out;
+}
+
+bool HostValue::operator==(const HostValue& o) const {
+  if (type != o.type) return false;
+  switch (type) {
+    case Type::kNil: return true;
+    case Type::kBool: return b == o.b;
+    case Type::kInt:
+    case Type::kHandle: return i == o.i;
+    case Type::kFloat: return f == o.f || (std::isnan(f) && std::isnan(o.f));
+    case Type::kString:
+    case Type::kFunction: return s == o.s;
+    case Type::kArray: return items == o.items;
+    case Type::kMap: return entries == o.entries;
+  }
+  return false;
+}
+
+std::string_view TrapKindName(TrapKind kind) {
+  switch (kind) {
+    case TrapKind::kTypeError: return "type error";
+    case TrapKind::kDivisionByZero: return "division by zero";
+    case TrapKind::kIndexOutOfRange: return "index out of range";
+    case TrapKind::kKeyNotFound: return "key not found";
+    case TrapKind::kError: return "error";
+    case TrapKind::kFuelExhausted: return "fuel exhausted";
+    case TrapKind::kOutOfMemory: return "out of memory";
+    case TrapKind::kStackOverflow: return "stack overflow";
+    case TrapKind::kDeadlineExceeded: return "deadline exceeded";
+    case TrapKind::kHostError: return "host error";
+    case TrapKind::kIsolationViolation: return "isolation violation";
+    case TrapKind::kForbiddenSyscall: return "forbidden syscall";
+    case TrapKind::kLinkError: return "link error";
+    case TrapKind::kInternal: return "internal error";
+  }
+  return "unknown";
+}
+
+std::string Trap::ToString() const {
+  std::string out(TrapKindName(kind));
+  out += ": ";
+  out += message;
+  if (!function.empty()) {
+    out += " (in fn " + function;
+    if (line) out += " at line " + std::to_string(line);
+    out += ")";
+  }
+  return out;
+}
+
+}  // namespace trinity

@@ -1,0 +1,262 @@
+// Instance lifecycle: linking imports, allocating the instance's memory from its provider,
+// running top-level code and exports, converting values at the API boundary, and the
+// collector's root set.
+#include <cstdio>
+#include <random>
+
+#include "runtime/interpreter.h"
+
+namespace trinity {
+namespace {
+
+constexpr size_t kMinStackSlots = 1u << 16;
+constexpr size_t kMaxStackSlots = 1u << 22;
+constexpr int kMaxHostValueDepth = 64;
+
+size_t StackSlotsFor(const Limits& limits) {
+  size_t slots = size_t{limits.max_depth} * 32;
+  if (slots < kMinStackSlots) slots = kMinStackSlots;
+  if (slots > kMaxStackSlots) slots = kMaxStackSlots;
+  return slots;
+}
+
+uint64_t NewHashSeed() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng();
+}
+
+Trap ApiTrap(TrapKind kind, std::string message) {
+  Trap t;
+  t.kind = kind;
+  t.message = std::move(message);
+  return t;
+}
+
+}  // namespace
+
+Instance::Impl::Impl(std::shared_ptr<const Module> m, InstanceOptions opts)
+    : module(std::move(m)),
+      options(std::move(opts)),
+      memory(options.memory ? options.memory : &DefaultMemoryProvider()),
+      heap(*memory, options.limits.max_heap_bytes, NewHashSeed()) {
+  if (!options.print) {
+    options.print = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
+  }
+}
+
+void Instance::Impl::InitializeGlobals() {
+  heap.FreeAll();
+  for (size_t i = 0; i < globals.size(); ++i) globals[i] = Value::Nil();
+  for (size_t i = 0; i < function_values.size(); ++i) function_values[i] = Value::Nil();
+  // Constants are materialised on creation and after a reset; they must fit the heap limit.
+  for (size_t i = 0; i < constants.size(); ++i) constants[i] = Value::Nil();
+  for (size_t i = 0; i < constants.size(); ++i) {
+    const Constant& c = module->constants[i];
+    if (auto* iv = std::get_if<int64_t>(&c)) {
+      constants[i] = Value::Int(*iv);
+    } else if (auto* fv = std::get_if<double>(&c)) {
+      constants[i] = Value::Float(*fv);
+    } else {
+      constants[i] = NewStringValue(std::get<std::string>(c));
+    }
+  }
+  started = false;
+}
+
+void Instance::Impl::MarkRoots(Heap& h) {
+  for (Value* p = stack.data(); p < sp; ++p) h.Mark(*p);
+  for (size_t i = 0; i < globals.size(); ++i) h.Mark(globals[i]);
+  for (size_t i = 0; i < constants.size(); ++i) h.Mark(constants[i]);
+  for (size_t i = 0; i < function_values.size(); ++i) h.Mark(function_values[i]);
+  for (size_t d = 0; d < depth; ++d) h.MarkObject(frames[d].closure);
+}
+
+void Instance::Impl::CollectGarbage() {
+  heap.Collect([this](Heap& h) { MarkRoots(h); });
+}
+
+Value Instance::Impl::FromHost(const HostValue& v, int depth) {
+  if (depth > kMaxHostValueDepth) return Value::Nil();
+  switch (v.type) {
+    case HostValue::Type::kNil: return Value::Nil();
+    case HostValue::Type::kBool: return Value::Bool(v.b);
+    case HostValue::Type::kInt: return Value::Int(v.i);
+    case HostValue::Type::kFloat: return Value::Float(v.f);
+    case HostValue::Type::kHandle: return Value::Handle(v.i);
+    case HostValue::Type::kString: return NewStringValue(v.s);
+    case HostValue::Type::kArray: {
+      if (v.items.size() > (1u << 30)) ThrowTrap(TrapKind::kOutOfMemory, "host array too large");
+      // The array is not reachable from any root while it is filled; nothing here runs
+      // the collector (it only runs at safepoints), so that is safe.
+      Array* a = heap.NewArray(static_cast<uint32_t>(v.items.size()));
+      for (const HostValue& item : v.items) a->items[a->size++] = FromHost(item, depth + 1);
+      return Value::Object(Tag::kArray, a);
+    }
+    case HostValue::Type::kMap: {
+      Map* m = heap.NewMap(0);
+      for (const auto& [k, val] : v.entries) {
+        Value key = heap.NormalizeKey(FromHost(k, depth + 1));
+        heap.MapSet(m, key, FromHost(val, depth + 1));
+      }
+      return Value::Object(Tag::kMap, m);
+    }
+    case HostValue::Type::kFunction:
+      ThrowTrap(TrapKind::kTypeError, "a host cannot pass a function value to a plugin");
+  }
+  return Value::Nil();
+}
+
+HostValue Instance::Impl::ToHost(const Value& v, int depth) const {
+  if (depth > kMaxHostValueDepth) return HostValue::Nil();
+  switch (v.tag) {
+    case Tag::kNil: return HostValue::Nil();
+    case Tag::kBool: return HostValue::Bool(v.b);
+    case Tag::kInt: return HostValue::Int(v.i);
+    case Tag::kFloat: return HostValue::Float(v.f);
+    case Tag::kHandle: return HostValue::Handle(v.i);
+    case Tag::kString: return HostValue::String(std::string(AsString(v)->view()));
+    case Tag::kArray: {
+      const Array* a = AsArray(v);
+      HostValue h;
+      h.type = HostValue::Type::kArray;
+      h.items.reserve(a->size);
+      for (uint32_t i = 0; i < a->size; ++i) h.items.push_back(ToHost(a->items[i], depth + 1));
+      return h;
+    }
+    case Tag::kMap: {
+      const Map* m = AsMap(v);
+      HostValue h;
+      h.type = HostValue::Type::kMap;
+      for (uint32_t i = 0; i < m->used; ++i) {
+        if (m->entries[i].key.tag == Tag::kNil) continue;
+        h.entries.emplace_back(ToHost(m->entries[i].key, depth + 1),
+                               ToHost(m->entries[i].value, depth + 1));
+      }
+      return h;
+    }
+    case Tag::kFunction: {
+      HostValue h;
+      h.type = HostValue::Type::kFunction;
+      uint32_t f = AsClosure(v)->function;
+      h.s = f < module->functions.size() ? module->functions[f].name : "?";
+      return h;
+    }
+    case Tag::kBox: return ToHost(AsBox(v)->value, depth + 1);
+  }
+  return HostValue::Nil();
+}
+
+// --- Instance -----------------------------------------------------------------------------
+
+Instance::Instance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Instance::~Instance() = default;
+
+Result<std::unique_ptr<Instance>, std::string> Instance::Create(std::shared_ptr<const Module> module,
+                                                                const HostFunctions& host,
+                                                                InstanceOptions options) {
+  if (!module) return Err(std::string("no module"));
+  auto impl = std::make_unique<Impl>(module, std::move(options));
+  impl->host = host;
+  for (const std::string& name : module->imports) {
+    const HostFunctions::Entry* e = impl->host.Find(name);
+    if (e == nullptr) return Err("unresolved import: host function '" + name + "' is not provided");
+    impl->imports.push_back(e);
+  }
+  const Limits& limits = impl->options.limits;
+  if (!impl->stack.Allocate(impl->memory, StackSlotsFor(limits)) ||
+      !impl->frames.Allocate(impl->memory, size_t{limits.max_depth} + 1) ||
+      !impl->globals.Allocate(impl->memory, module->globals.size()) ||
+      !impl->constants.Allocate(impl->memory, module->constants.size()) ||
+      !impl->function_values.Allocate(impl->memory, module->functions.size())) {
+    return Err(std::string("memory provider could not supply the instance's memory"));
+  }
+  impl->sp = impl->stack.data();
+  // Constants live on the heap and count against its limit.
+  try {
+    impl->InitializeGlobals();
+  } catch (const VmTrap& t) {
+    return Err("cannot create instance: " + t.message);
+  }
+  return std::unique_ptr<Instance>(new Instance(std::move(impl)));
+}
+
+Result<HostValue, Trap> Instance::Start() {
+  Impl& vm = *impl_;
+  if (vm.running) return Err(ApiTrap(TrapKind::kLinkError, "instance is already running"));
+  if (vm.started) return HostValue::Nil();
+  vm.started = true;
+  if (vm.module->start_function == kNoFunction) return HostValue::Nil();
+  vm.running = true;
+  Result<Value, Trap> r = vm.Execute(vm.module->start_function, nullptr, 0);
+  vm.running = false;
+  if (!r.ok()) return Err(std::move(r).error());
+  return vm.ToHost(r.value());
+}
+
+Result<HostValue, Trap> Instance::Call(std::string_view name, std::span<const HostValue> args) {
+  Impl& vm = *impl_;
+  if (vm.running) return Err(ApiTrap(TrapKind::kLinkError, "instance is already running"));
+  if (!vm.started) {
+    Result<HostValue, Trap> s = Start();
+    if (!s.ok()) return s;
+  }
+  uint32_t f = vm.module->FindExport(name);
+  if (f == kNoFunction) {
+    return Err(ApiTrap(TrapKind::kLinkError, "no exported function named '" + std::string(name) + "'"));
+  }
+  const Function& fn = vm.module->functions[f];
+  if (fn.arity != args.size()) {
+    return Err(ApiTrap(TrapKind::kLinkError, "export '" + std::string(name) + "' takes " +
+                                                 std::to_string(fn.arity) + " argument(s), got " +
+                                                 std::to_string(args.size())));
+  }
+  vm.running = true;
+  // Arguments are converted straight onto the value stack so the collector sees them.
+  Result<Value, Trap> r = [&]() -> Result<Value, Trap> {
+    std::vector<Value> converted;
+    converted.reserve(args.size());
+    try {
+      for (const HostValue& a : args) {
+        converted.push_back(vm.FromHost(a));
+      }
+    } catch (const VmTrap& t) {
+      return Err(ApiTrap(t.kind, t.message));
+    }
+    return vm.Execute(f, converted.data(), converted.size());
+  }();
+  vm.running = false;
+  if (!r.ok()) return Err(std::move(r).error());
+  return vm.ToHost(r.value());
+}
+
+void Instance::Reset() {
+  Impl& vm = *impl_;
+  if (vm.running) return;
+  try {
+    vm.InitializeGlobals();
+  } catch (const VmTrap&) {
+    // Constants did not fit the heap limit; they are materialised again on the next reset.
+  }
+}
+
+void Instance::set_limits(const Limits& limits) {
+  Impl& vm = *impl_;
+  if (vm.running) return;
+  if (limits.max_depth + size_t{1} > vm.frames.size()) {
+    if (!vm.frames.Allocate(vm.memory, size_t{limits.max_depth} + 1)) return;
+  }
+  size_t slots = StackSlotsFor(limits);
+  if (slots > vm.stack.size()) {
+    if (!vm.stack.Allocate(vm.memory, slots)) return;
+    vm.sp = vm.stack.data();
+  }
+  vm.options.limits = limits;
+  vm.heap.set_limit(limits.max_heap_bytes);
+}
+
+const Limits& Instance::limits() const { return impl_->options.limits; }
+size_t Instance::heap_bytes() const { return impl_->heap.bytes(); }
+uint64_t Instance::fuel_used() const { return impl_->fuel_used; }
+const Module& Instance::module() const { return *impl_->module; }
+
+}  // namespace trinity

@@ -1,0 +1,684 @@
+// The bytecode interpreter: one dispatch loop over verified wire bytecode, with the hot
+// state (ip, sp, locals base) in locals. Limits are checked at safepoints (calls and
+// backward jumps); every runtime failure leaves the loop as a VmTrap turned into a Trap.
+#include "runtime/interpreter.h"
+
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "runtime/opcodes.h"
+
+namespace trinity {
+namespace {
+
+constexpr int64_t kFuelChunk = 1024;
+
+template <typename T>
+inline T ReadOperand(const uint8_t*& ip) {
+  T v;
+  std::memcpy(&v, ip, sizeof v);
+  ip += sizeof v;
+  return v;
+}
+
+[[noreturn]] __attribute__((noinline)) void TypeError2(const char* op, const Value& a, const Value& b) {
+  ThrowTrap(TrapKind::kTypeError, std::string("cannot apply '") + op + "' to " +
+                                      std::string(TypeName(a.tag)) + " and " +
+                                      std::string(TypeName(b.tag)));
+}
+
+[[noreturn]] __attribute__((noinline)) void TypeError1(const char* op, const Value& a) {
+  ThrowTrap(TrapKind::kTypeError,
+            std::string("cannot apply '") + op + "' to " + std::string(TypeName(a.tag)));
+}
+
+inline bool IsNumber(const Value& v) { return v.tag == Tag::kInt || v.tag == Tag::kFloat; }
+inline double AsDouble(const Value& v) { return v.tag == Tag::kInt ? static_cast<double>(v.i) : v.f; }
+
+inline int64_t WrapAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+inline int64_t WrapSub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+inline int64_t WrapMul(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+}
+
+// Three-way comparison for < <= > >=: numbers or strings only.
+int Compare(const char* op, const Value& a, const Value& b) {
+  if (a.tag == Tag::kInt && b.tag == Tag::kInt) return (a.i > b.i) - (a.i < b.i);
+  if (IsNumber(a) && IsNumber(b)) {
+    double x = AsDouble(a), y = AsDouble(b);
+    if (std::isnan(x) || std::isnan(y)) return 2;  // unordered: every comparison is false
+    return (x > y) - (x < y);
+  }
+  if (a.tag == Tag::kString && b.tag == Tag::kString) {
+    std::string_view x = AsString(a)->view(), y = AsString(b)->view();
+    int c = x.compare(y);
+    return (c > 0) - (c < 0);
+  }
+  TypeError2(op, a, b);
+}
+
+Value Concat(Instance::Impl& vm, const Value& a, const Value& b) {
+  String* x = AsString(a);
+  String* y = AsString(b);
+  String* s = vm.heap.NewStringUninitialized(size_t{x->length} + y->length);
+  std::memcpy(s->data, x->data, x->length);
+  std::memcpy(s->data + x->length, y->data, y->length);
+  return Value::Object(Tag::kString, s);
+}
+
+Value Arith(Instance::Impl& vm, Op op, const Value& a, const Value& b) {
+  if (a.tag == Tag::kInt && b.tag == Tag::kInt) {
+    int64_t x = a.i, y = b.i;
+    switch (op) {
+      case Op::kAdd: return Value::Int(WrapAdd(x, y));
+      case Op::kSub: return Value::Int(WrapSub(x, y));
+      case Op::kMul: return Value::Int(WrapMul(x, y));
+      case Op::kDiv:
+        if (y == 0) ThrowTrap(TrapKind::kDivisionByZero, "integer division by zero");
+        if (y == -1) return Value::Int(WrapSub(0, x));
+        return Value::Int(x / y);
+      case Op::kMod:
+        if (y == 0) ThrowTrap(TrapKind::kDivisionByZero, "integer modulo by zero");
+        if (y == -1) return Value::Int(0);
+        return Value::Int(x % y);
+      default: break;
+    }
+  } else if (IsNumber(a) && IsNumber(b)) {
+    double x = AsDouble(a), y = AsDouble(b);
+    switch (op) {
+      case Op::kAdd: return Value::Float(x + y);
+      case Op::kSub: return Value::Float(x - y);
+      case Op::kMul: return Value::Float(x * y);
+      case Op::kDiv: return Value::Float(x / y);
+      case Op::kMod: return Value::Float(std::fmod(x, y));
+      default: break;
+    }
+  } else if (op == Op::kAdd && a.tag == Tag::kString && b.tag == Tag::kString) {
+    return Concat(vm, a, b);
+  }
+  static const char* const kNames[] = {"+", "-", "*", "/", "%"};
+  TypeError2(kNames[static_cast<int>(op) - static_cast<int>(Op::kAdd)], a, b);
+}
+
+Value BitOp(Op op, const Value& a, const Value& b) {
+  if (a.tag != Tag::kInt || b.tag != Tag::kInt) {
+    static const char* const kNames[] = {"&", "|", "^", "<<", ">>"};
+    TypeError2(kNames[static_cast<int>(op) - static_cast<int>(Op::kBitAnd)], a, b);
+  }
+  int64_t x = a.i, y = b.i;
+  switch (op) {
+    case Op::kBitAnd: return Value::Int(x & y);
+    case Op::kBitOr: return Value::Int(x | y);
+    case Op::kBitXor: return Value::Int(x ^ y);
+    case Op::kShl: return Value::Int(static_cast<int64_t>(static_cast<uint64_t>(x) << (y & 63)));
+    default: return Value::Int(x >> (y & 63));
+  }
+}
+
+[[noreturn]] __attribute__((noinline)) void IndexError(int64_t index, size_t length, const char* what) {
+  ThrowTrap(TrapKind::kIndexOutOfRange, "index " + std::to_string(index) + " out of range for " +
+                                            what + " of length " + std::to_string(length));
+}
+
+Value IndexGet(Instance::Impl& vm, const Value& c, const Value& k) {
+  switch (c.tag) {
+    case Tag::kArray: {
+      Array* a = AsArray(c);
+      if (k.tag != Tag::kInt) TypeError2("[]", c, k);
+      if (k.i < 0 || static_cast<uint64_t>(k.i) >= a->size) IndexError(k.i, a->size, "array");
+      return a->items[k.i];
+    }
+    case Tag::kString: {
+      String* s = AsString(c);
+      if (k.tag != Tag::kInt) TypeError2("[]", c, k);
+      if (k.i < 0 || static_cast<uint64_t>(k.i) >= s->length) IndexError(k.i, s->length, "string");
+      return vm.NewStringValue(std::string_view(s->data + k.i, 1));
+    }
+    case Tag::kMap: {
+      Value key = vm.heap.NormalizeKey(k);
+      if (MapEntry* e = vm.heap.MapFind(AsMap(c), key)) return e->value;
+      std::string shown;
+      AppendDisplay(shown, k, *vm.module, /*quote_strings=*/true);
+      ThrowTrap(TrapKind::kKeyNotFound, "key " + shown + " not found in map");
+    }
+    default:
+      TypeError2("[]", c, k);
+  }
+}
+
+void IndexSet(Instance::Impl& vm, const Value& c, const Value& k, const Value& v) {
+  switch (c.tag) {
+    case Tag::kArray: {
+      Array* a = AsArray(c);
+      if (k.tag != Tag::kInt) TypeError2("[]=", c, k);
+      if (k.i < 0 || static_cast<uint64_t>(k.i) >= a->size) IndexError(k.i, a->size, "array");
+      a->items[k.i] = v;
+      return;
+    }
+    case Tag::kMap:
+      vm.heap.MapSet(AsMap(c), vm.heap.NormalizeKey(k), v);
+      return;
+    case Tag::kString:
+      ThrowTrap(TrapKind::kTypeError, "strings are immutable");
+    default:
+      TypeError2("[]=", c, k);
+  }
+}
+
+Value Length(const Value& v) {
+  switch (v.tag) {
+    case Tag::kString: return Value::Int(AsString(v)->length);
+    case Tag::kArray: return Value::Int(AsArray(v)->size);
+    case Tag::kMap: return Value::Int(AsMap(v)->live);
+    default: TypeError1("len", v);
+  }
+}
+
+int64_t Clamp(const Value& v, int64_t length, const Value& container) {
+  if (v.tag != Tag::kInt) TypeError2("slice", container, v);
+  if (v.i < 0) return 0;
+  if (v.i > length) return length;
+  return v.i;
+}
+
+Value Slice(Instance::Impl& vm, const Value& c, const Value& from, const Value& to) {
+  if (c.tag == Tag::kString) {
+    String* s = AsString(c);
+    int64_t i = Clamp(from, s->length, c), j = Clamp(to, s->length, c);
+    if (j < i) j = i;
+    return vm.NewStringValue(std::string_view(s->data + i, static_cast<size_t>(j - i)));
+  }
+  if (c.tag == Tag::kArray) {
+    Array* a = AsArray(c);
+    int64_t i = Clamp(from, a->size, c), j = Clamp(to, a->size, c);
+    if (j < i) j = i;
+    Array* out = vm.heap.NewArray(static_cast<uint32_t>(j - i));
+    // Re-read `a->items` after allocating: the source cannot move, but keep it obvious.
+    for (int64_t k = i; k < j; ++k) out->items[out->size++] = a->items[k];
+    return Value::Object(Tag::kArray, out);
+  }
+  TypeError1("slice", c);
+}
+
+}  // namespace
+
+Result<Value, Trap> Instance::Impl::Execute(uint32_t entry, const Value* args, size_t argc) {
+  const Module& mod = *module;
+  const Function* functions = mod.functions.data();
+  const Limits& limits = options.limits;
+  Value* const stack_begin = stack.data();
+  Value* const stack_end = stack_begin + stack.size();
+
+  fuel_used = 0;
+  has_deadline = limits.timeout.count() > 0;
+  if (has_deadline) deadline = std::chrono::steady_clock::now() + limits.timeout;
+  int64_t chunk = kFuelChunk;
+  if (limits.fuel != 0 && limits.fuel < static_cast<uint64_t>(chunk)) chunk = static_cast<int64_t>(limits.fuel) + 1;
+  int64_t budget = chunk;
+
+  depth = 0;
+  const uint8_t* ip = nullptr;
+  Value* base = nullptr;
+  Value* sp = stack_begin;
+  Closure* closure = nullptr;
+
+  // Refills the fuel budget, checks the deadline and collects garbage when due.
+  auto safepoint_slow = [&]() {
+    fuel_used += static_cast<uint64_t>(chunk - budget);
+    if (limits.fuel != 0 && fuel_used > limits.fuel) {
+      ThrowTrap(TrapKind::kFuelExhausted, "fuel limit of " + std::to_string(limits.fuel) + " exhausted");
+    }
+    if (has_deadline && std::chrono::steady_clock::now() >= deadline) {
+      ThrowTrap(TrapKind::kDeadlineExceeded,
+                "deadline of " + std::to_string(limits.timeout.count()) + " ms exceeded");
+    }
+    if (heap.ShouldCollect()) {
+      this->sp = sp;
+      CollectGarbage();
+    }
+    chunk = kFuelChunk;
+    if (limits.fuel != 0) {
+      uint64_t left = limits.fuel - fuel_used;
+      if (left < static_cast<uint64_t>(chunk)) chunk = static_cast<int64_t>(left) + 1;
+    }
+    budget = chunk;
+  };
+
+  // Pushes a frame for `fn` whose arguments start at `args_at`.
+  auto enter = [&](uint32_t fn_index, Value* args_at, Value* result, Closure* cl) {
+    const Function& fn = functions[fn_index];
+    if (depth >= limits.max_depth || depth >= frames.size()) {
+      ThrowTrap(TrapKind::kStackOverflow,
+                "call depth limit of " + std::to_string(limits.max_depth) + " exceeded");
+    }
+    if (static_cast<size_t>(stack_end - args_at) < size_t{fn.num_locals} + fn.max_stack) {
+      ThrowTrap(TrapKind::kStackOverflow, "value stack exhausted");
+    }
+    if (fn.num_captures != 0 && (cl == nullptr || cl->num_captures != fn.num_captures)) {
+      ThrowTrap(TrapKind::kTypeError, "function '" + fn.name + "' can only be called as a closure");
+    }
+    for (Value* p = args_at + fn.arity; p < args_at + fn.num_locals; ++p) *p = Value::Nil();
+    if (depth > 0) frames[depth - 1].ip = ip;
+    frames[depth] = Frame{fn_index, fn.code.data(), args_at, result, cl};
+    ++depth;
+    ip = fn.code.data();
+    base = args_at;
+    sp = args_at + fn.num_locals;
+    closure = cl;
+  };
+
+  try {
+    if (static_cast<size_t>(stack_end - stack_begin) < argc + 1) {
+      ThrowTrap(TrapKind::kStackOverflow, "value stack exhausted");
+    }
+    Value* result_slot = sp++;
+    *result_slot = Value::Nil();
+    for (size_t i = 0; i < argc; ++i) *sp++ = args[i];
+    enter(entry, result_slot + 1, result_slot, nullptr);
+
+#define SAFEPOINT()                                \
+  do {                                             \
+    if (--budget <= 0 || heap.ShouldCollect()) {   \
+      frames[depth - 1].ip = ip;                   \
+      safepoint_slow();                            \
+    }                                              \
+  } while (0)
+
+    for (;;) {
+      const Op op = static_cast<Op>(*ip++);
+      switch (op) {
+        case Op::kNop:
+          break;
+        case Op::kPushNil:
+          *sp++ = Value::Nil();
+          break;
+        case Op::kPushTrue:
+          *sp++ = Value::Bool(true);
+          break;
+        case Op::kPushFalse:
+          *sp++ = Value::Bool(false);
+          break;
+        case Op::kPushInt:
+          *sp++ = Value::Int(ReadOperand<int32_t>(ip));
+          break;
+        case Op::kConst:
+          *sp++ = constants[ReadOperand<uint32_t>(ip)];
+          break;
+        case Op::kPop:
+          --sp;
+          break;
+        case Op::kDup:
+          sp[0] = sp[-1];
+          ++sp;
+          break;
+        case Op::kDup2:
+          sp[0] = sp[-2];
+          sp[1] = sp[-1];
+          sp += 2;
+          break;
+        case Op::kSwap: {
+          Value t = sp[-1];
+          sp[-1] = sp[-2];
+          sp[-2] = t;
+          break;
+        }
+        case Op::kLoadLocal:
+          *sp++ = base[ReadOperand<uint16_t>(ip)];
+          break;
+        case Op::kStoreLocal:
+          base[ReadOperand<uint16_t>(ip)] = *--sp;
+          break;
+        case Op::kLoadGlobal:
+          *sp++ = globals[ReadOperand<uint32_t>(ip)];
+          break;
+        case Op::kStoreGlobal:
+          globals[ReadOperand<uint32_t>(ip)] = *--sp;
+          break;
+        case Op::kLoadCapture:
+          *sp++ = closure->captures[ReadOperand<uint16_t>(ip)];
+          break;
+        case Op::kNewBox:
+          sp[-1] = Value::Object(Tag::kBox, heap.NewBox(sp[-1]));
+          break;
+        case Op::kBoxGet:
+          if (sp[-1].tag != Tag::kBox) TypeError1("box_get", sp[-1]);
+          sp[-1] = AsBox(sp[-1])->value;
+          break;
+        case Op::kBoxSet:
+          if (sp[-2].tag != Tag::kBox) TypeError1("box_set", sp[-2]);
+          AsBox(sp[-2])->value = sp[-1];
+          sp -= 2;
+          break;
+        case Op::kAdd:
+          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
+            sp[-2].i = WrapAdd(sp[-2].i, sp[-1].i);
+          } else {
+            sp[-2] = Arith(*this, op, sp[-2], sp[-1]);
+          }
+          --sp;
+          break;
+        case Op::kSub:
+          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
+            sp[-2].i = WrapSub(sp[-2].i, sp[-1].i);
+          } else {
+            sp[-2] = Arith(*this, op, sp[-2], sp[-1]);
+          }
+          --sp;
+          break;
+        case Op::kMul:
+        case Op::kDiv:
+        case Op::kMod:
+          sp[-2] = Arith(*this, op, sp[-2], sp[-1]);
+          --sp;
+          break;
+        case Op::kNeg:
+          if (sp[-1].tag == Tag::kInt) {
+            sp[-1].i = WrapSub(0, sp[-1].i);
+          } else if (sp[-1].tag == Tag::kFloat) {
+            sp[-1].f = -sp[-1].f;
+          } else {
+            TypeError1("-", sp[-1]);
+          }
+          break;
+        case Op::kEq:
+          sp[-2] = Value::Bool(ValuesEqual(sp[-2], sp[-1]));
+          --sp;
+          break;
+        case Op::kNe:
+          sp[-2] = Value::Bool(!ValuesEqual(sp[-2], sp[-1]));
+          --sp;
+          break;
+        case Op::kLt:
+          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
+            sp[-2] = Value::Bool(sp[-2].i < sp[-1].i);
+          } else {
+            sp[-2] = Value::Bool(Compare("<", sp[-2], sp[-1]) == -1);
+          }
+          --sp;
+          break;
+        case Op::kLe: {
+          int c = Compare("<=", sp[-2], sp[-1]);
+          sp[-2] = Value::Bool(c == -1 || c == 0);
+          --sp;
+          break;
+        }
+        case Op::kGt:
+          sp[-2] = Value::Bool(Compare(">", sp[-2], sp[-1]) == 1);
+          --sp;
+          break;
+        case Op::kGe: {
+          int c = Compare(">=", sp[-2], sp[-1]);
+          sp[-2] = Value::Bool(c == 1 || c == 0);
+          --sp;
+          break;
+        }
+        case Op::kNot:
+          sp[-1] = Value::Bool(!sp[-1].Truthy());
+          break;
+        case Op::kBitAnd:
+        case Op::kBitOr:
+        case Op::kBitXor:
+        case Op::kShl:
+        case Op::kShr:
+          sp[-2] = BitOp(op, sp[-2], sp[-1]);
+          --sp;
+          break;
+        case Op::kBitNot:
+          if (sp[-1].tag != Tag::kInt) TypeError1("~", sp[-1]);
+          sp[-1].i = ~sp[-1].i;
+          break;
+        case Op::kJump: {
+          int32_t off = ReadOperand<int32_t>(ip);
+          ip += off;
+          if (off < 0) SAFEPOINT();
+          break;
+        }
+        case Op::kJumpIfFalse: {
+          int32_t off = ReadOperand<int32_t>(ip);
+          if (!(--sp)->Truthy()) {
+            ip += off;
+            if (off < 0) SAFEPOINT();
+          }
+          break;
+        }
+        case Op::kJumpIfTrue: {
+          int32_t off = ReadOperand<int32_t>(ip);
+          if ((--sp)->Truthy()) {
+            ip += off;
+            if (off < 0) SAFEPOINT();
+          }
+          break;
+        }
+        case Op::kCall: {
+          uint32_t callee = ReadOperand<uint32_t>(ip);
+          SAFEPOINT();
+          Value* args_at = sp - functions[callee].arity;
+          enter(callee, args_at, args_at, nullptr);
+          break;
+        }
+        case Op::kCallValue: {
+          uint8_t n = ReadOperand<uint8_t>(ip);
+          SAFEPOINT();
+          Value* callee = sp - n - 1;
+          if (callee->tag != Tag::kFunction) {
+            ThrowTrap(TrapKind::kTypeError,
+                      "cannot call a value of type " + std::string(TypeName(callee->tag)));
+          }
+          Closure* cl = AsClosure(*callee);
+          const Function& fn = functions[cl->function];
+          if (fn.arity != n) {
+            ThrowTrap(TrapKind::kTypeError, "function '" + fn.name + "' expects " +
+                                                std::to_string(fn.arity) + " argument(s), got " +
+                                                std::to_string(n));
+          }
+          enter(cl->function, callee + 1, callee, cl->num_captures ? cl : nullptr);
+          break;
+        }
+        case Op::kCallHost: {
+          uint32_t index = ReadOperand<uint32_t>(ip);
+          uint8_t n = ReadOperand<uint8_t>(ip);
+          const HostFunctions::Entry& host_fn = *imports[index];
+          if (host_fn.arity != HostFunctions::kVariadic && host_fn.arity != n) {
+            ThrowTrap(TrapKind::kHostError, "host function '" + host_fn.name + "' expects " +
+                                                std::to_string(host_fn.arity) +
+                                                " argument(s), got " + std::to_string(n));
+          }
+          frames[depth - 1].ip = ip;
+          this->sp = sp;
+          Result<HostValue, std::string> r = [&]() -> Result<HostValue, std::string> {
+            try {
+              return host_fn.fn(HostArgs(sp - n, n));
+            } catch (const VmTrap&) {
+              throw;
+            } catch (const std::exception& e) {
+              return Err(std::string("host function threw: ") + e.what());
+            } catch (...) {
+              return Err(std::string("host function threw an exception"));
+            }
+          }();
+          if (!r.ok()) ThrowTrap(TrapKind::kHostError, host_fn.name + ": " + r.error());
+          Value v = FromHost(r.value());
+          sp -= n;
+          *sp++ = v;
+          break;
+        }
+        case Op::kCallBuiltin: {
+          auto id = static_cast<Builtin>(ReadOperand<uint16_t>(ip));
+          uint8_t n = ReadOperand<uint8_t>(ip);
+          Value v = CallBuiltin(*this, id, sp - n, n);
+          sp -= n;
+          *sp++ = v;
+          break;
+        }
+        case Op::kReturn: {
+          Value v = sp[-1];
+          Frame& done = frames[--depth];
+          *done.result = v;
+          sp = done.result + 1;
+          if (depth == 0) {
+            this->sp = stack_begin;
+            return v;
+          }
+          const Frame& caller = frames[depth - 1];
+          ip = caller.ip;
+          base = caller.base;
+          closure = caller.closure;
+          break;
+        }
+        case Op::kPushFunc: {
+          uint32_t f = ReadOperand<uint32_t>(ip);
+          if (function_values[f].tag != Tag::kFunction) {
+            function_values[f] = Value::Object(Tag::kFunction, heap.NewClosure(f, 0));
+          }
+          *sp++ = function_values[f];
+          break;
+        }
+        case Op::kMakeClosure: {
+          uint32_t f = ReadOperand<uint32_t>(ip);
+          uint8_t n = ReadOperand<uint8_t>(ip);
+          Closure* c = heap.NewClosure(f, n);
+          for (uint8_t i = 0; i < n; ++i) c->captures[i] = sp[i - n];
+          sp -= n;
+          *sp++ = Value::Object(Tag::kFunction, c);
+          break;
+        }
+        case Op::kNewArray: {
+          uint32_t n = ReadOperand<uint32_t>(ip);
+          Array* a = heap.NewArray(n);
+          for (uint32_t i = 0; i < n; ++i) a->items[i] = sp[static_cast<ptrdiff_t>(i) - n];
+          a->size = n;
+          sp -= n;
+          *sp++ = Value::Object(Tag::kArray, a);
+          break;
+        }
+        case Op::kNewMap: {
+          uint32_t n = ReadOperand<uint32_t>(ip);
+          Map* m = heap.NewMap(n);
+          Value* pairs = sp - 2 * static_cast<ptrdiff_t>(n);
+          for (uint32_t i = 0; i < n; ++i) {
+            heap.MapSet(m, heap.NormalizeKey(pairs[2 * i]), pairs[2 * i + 1]);
+          }
+          sp = pairs;
+          *sp++ = Value::Object(Tag::kMap, m);
+          break;
+        }
+        case Op::kIndexGet:
+          sp[-2] = IndexGet(*this, sp[-2], sp[-1]);
+          --sp;
+          break;
+        case Op::kIndexSet:
+          IndexSet(*this, sp[-3], sp[-2], sp[-1]);
+          sp -= 3;
+          break;
+        case Op::kLen:
+          sp[-1] = Length(sp[-1]);
+          break;
+        case Op::kArrayPush:
+          if (sp[-2].tag != Tag::kArray) TypeError2("push", sp[-2], sp[-1]);
+          heap.ArrayPush(AsArray(sp[-2]), sp[-1]);
+          sp -= 2;
+          break;
+        case Op::kArrayPop: {
+          if (sp[-1].tag != Tag::kArray) TypeError1("pop", sp[-1]);
+          Array* a = AsArray(sp[-1]);
+          if (a->size == 0) ThrowTrap(TrapKind::kIndexOutOfRange, "pop from an empty array");
+          sp[-1] = a->items[--a->size];
+          break;
+        }
+        case Op::kSlice:
+          sp[-3] = Slice(*this, sp[-3], sp[-2], sp[-1]);
+          sp -= 2;
+          break;
+        case Op::kIterNext: {
+          uint16_t slot = ReadOperand<uint16_t>(ip);
+          int32_t off = ReadOperand<int32_t>(ip);
+          Value& container = base[slot];
+          Value& cursor = base[slot + 1];
+          if (cursor.tag != Tag::kInt) TypeError1("iterate (cursor)", cursor);
+          int64_t at = cursor.i < 0 ? 0 : cursor.i;
+          bool more = false;
+          switch (container.tag) {
+            case Tag::kArray: {
+              Array* a = AsArray(container);
+              if (static_cast<uint64_t>(at) < a->size) {
+                sp[0] = Value::Int(at);
+                sp[1] = a->items[at];
+                more = true;
+              }
+              break;
+            }
+            case Tag::kString: {
+              String* s = AsString(container);
+              if (static_cast<uint64_t>(at) < s->length) {
+                sp[0] = Value::Int(at);
+                sp[1] = NewStringValue(std::string_view(s->data + at, 1));
+                more = true;
+              }
+              break;
+            }
+            case Tag::kMap: {
+              Map* m = AsMap(container);
+              while (static_cast<uint64_t>(at) < m->used && m->entries[at].key.tag == Tag::kNil) ++at;
+              if (static_cast<uint64_t>(at) < m->used) {
+                sp[0] = m->entries[at].key;
+                sp[1] = m->entries[at].value;
+                more = true;
+              }
+              break;
+            }
+            default:
+              TypeError1("for-in", container);
+          }
+          if (more) {
+            cursor = Value::Int(at + 1);
+            sp += 2;
+          } else {
+            ip += off;
+            if (off < 0) SAFEPOINT();
+          }
+          break;
+        }
+        case Op::kTrap: {
+          Value msg = *--sp;
+          ThrowTrap(TrapKind::kError, DisplayString(msg, mod));
+        }
+        case Op::kCount:
+        default:
+          ThrowTrap(TrapKind::kInternal, "invalid opcode reached the interpreter");
+      }
+    }
+#undef SAFEPOINT
+  } catch (VmTrap& t) {
+    if (depth > 0) frames[depth - 1].ip = ip;
+    Trap trap = MakeTrap(t.kind, std::move(t.message), depth);
+    depth = 0;
+    this->sp = stack_begin;
+    return Err(std::move(trap));
+  }
+}
+
+Trap Instance::Impl::MakeTrap(TrapKind kind, std::string message, size_t active) const {
+  Trap trap;
+  trap.kind = kind;
+  trap.message = std::move(message);
+  constexpr size_t kMaxFrames = 64;
+  for (size_t d = active; d-- > 0 && trap.stack.size() < kMaxFrames;) {
+    const Function& fn = module->functions[frames[d].function];
+    size_t pc = 0;
+    if (frames[d].ip > fn.code.data()) pc = static_cast<size_t>(frames[d].ip - fn.code.data()) - 1;
+    trap.stack.push_back(TrapFrame{fn.name, fn.LineAt(static_cast<uint32_t>(pc))});
+  }
+  if (!trap.stack.empty()) {
+    trap.function = trap.stack.front().function;
+    trap.line = trap.stack.front().line;
+  }
+  return trap;
+}
+
+}  // namespace trinity

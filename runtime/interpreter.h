@@ -1,0 +1,114 @@
+// Instance state shared by the interpreter loop, the built-ins and the instance API:
+// the value stack, call frames, globals and heap of one plugin instance.
+// Internal to runtime/; hosts only see trinity.h.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "runtime/builtins.h"
+#include "runtime/heap.h"
+#include "runtime/module.h"
+#include "runtime/trinity.h"
+#include "runtime/value.h"
+
+namespace trinity {
+
+struct Frame {
+  uint32_t function;        // index into the module's functions
+  const uint8_t* ip;        // where this frame resumes (callers) / last executed (on trap)
+  Value* base;              // first local
+  Value* result;            // where the callee's result is stored on return
+  Closure* closure;         // the closure being run, or nullptr for direct calls
+};
+
+// Memory from the instance's MemoryProvider, typed. Freed with the provider it came from.
+template <typename T>
+class ProviderArray {
+ public:
+  ProviderArray() = default;
+  ProviderArray(const ProviderArray&) = delete;
+  ProviderArray& operator=(const ProviderArray&) = delete;
+  ~ProviderArray() { Reset(); }
+  bool Allocate(MemoryProvider* memory, size_t count) {
+    Reset();
+    if (count == 0) return true;
+    void* p = memory->Allocate(sizeof(T) * count, alignof(T) < 16 ? 16 : alignof(T));
+    if (p == nullptr) return false;
+    memory_ = memory;
+    data_ = static_cast<T*>(p);
+    count_ = count;
+    return true;
+  }
+  void Reset() {
+    if (data_) memory_->Free(data_, sizeof(T) * count_);
+    data_ = nullptr;
+    count_ = 0;
+  }
+  T* data() const { return data_; }
+  size_t size() const { return count_; }
+  T& operator[](size_t i) const { return data_[i]; }
+
+ private:
+  MemoryProvider* memory_ = nullptr;
+  T* data_ = nullptr;
+  size_t count_ = 0;
+};
+
+class Instance::Impl {
+ public:
+  Impl(std::shared_ptr<const Module> module, InstanceOptions options);
+
+  // Runs `function` with `argc` arguments already converted to VM values.
+  Result<Value, Trap> Execute(uint32_t function, const Value* args, size_t argc);
+
+  // Everything the collector must keep alive outside the heap graph.
+  void MarkRoots(Heap& heap);
+  void CollectGarbage();
+
+  // Allocates materialised constants and globals; used at creation and by Reset().
+  void InitializeGlobals();
+
+  // Builds the Trap for a VmTrap raised while frames [0, depth) were active.
+  Trap MakeTrap(TrapKind kind, std::string message, size_t depth) const;
+
+  Value NewStringValue(std::string_view s) { return Value::Object(Tag::kString, heap.NewString(s)); }
+  Value FromHost(const HostValue& v, int depth = 0);
+  HostValue ToHost(const Value& v, int depth = 0) const;
+
+  std::shared_ptr<const Module> module;
+  InstanceOptions options;
+  MemoryProvider* memory;
+  Heap heap;
+  std::vector<const HostFunctions::Entry*> imports;  // by import index
+  HostFunctions host;                                // owns the entries `imports` points to
+
+  ProviderArray<Value> stack;
+  ProviderArray<Frame> frames;
+  ProviderArray<Value> globals;
+  ProviderArray<Value> constants;        // materialised constant values
+  ProviderArray<Value> function_values;  // cached push_func closures (nil until first use)
+
+  Value* sp = nullptr;        // next free stack slot
+  size_t depth = 0;           // active frames
+  bool started = false;
+  bool running = false;
+  uint64_t fuel_used = 0;
+  std::chrono::steady_clock::time_point deadline{};
+  bool has_deadline = false;
+};
+
+// Built-in functions (builtins_impl.cc). `args` points at `argc` values on the VM stack.
+Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc);
+
+// The language's str(): appends the display form of `v` to `out`.
+void AppendDisplay(std::string& out, const Value& v, const Module& module, bool quote_strings,
+                   int depth = 0);
+std::string DisplayString(const Value& v, const Module& module);
+void AppendFloat(std::string& out, double f);
+
+}  // namespace trinity

@@ -1,0 +1,26 @@
+// Load-time verification of a Module: every operand in range, every jump onto an
+// instruction, consistent stack heights at joins, declared max_stack sufficient. Code
+// that passes can be run by the interpreter without per-instruction bounds checks on
+// operands or the operand stack.
+#pragma once
+
+#include <cstdint>
+
+#include "runtime/load_error.h"
+#include "runtime/module.h"
+#include "runtime/result.h"
+
+namespace trinity {
+
+// Checks every function, the exports and the start function. A rejection names the
+// function (its name, or "#<index>" if it has none) and the pc within its code;
+// module-level rejections have no function and offset 0.
+Result<Unit, LoadError> VerifyModule(const Module& m);
+
+// The operand-stack height `f`'s code needs above its locals, by the verifier's own
+// analysis (so it fails for the same reasons, except that f.max_stack is ignored).
+// `m` must already hold every function `f` calls or closes over: a callee's arity
+// decides the stack effect of kCall.
+Result<uint16_t, LoadError> ComputeMaxStack(const Module& m, const Function& f);
+
+}  // namespace trinity
