@@ -1,0 +1,149 @@
+// Host calls: imports are linked by name, arguments and results cross the API, and wrong
+// arity, wrong argument types, host errors and unresolved imports fail cleanly.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "tests/runtime/test_module_builder.h"
+
+namespace trinity {
+namespace {
+
+using testing::MakeInstance;
+using testing::ModuleBuilder;
+using E = CodeEmitter;
+using H = HostValue;
+
+// call_add(a, b) calls host "add" with 2 args; call_add1(a) calls it with 1 arg.
+std::shared_ptr<const Module> HostModule() {
+  ModuleBuilder b;
+  uint32_t add = b.Import("add");
+  b.Func("call_add", 2, 2, [&](E& e) {
+    e.Emit(Op::kLoadLocal, 0);
+    e.Emit(Op::kLoadLocal, 1);
+    e.Emit(Op::kCallHost, add, 2);
+    e.Emit(Op::kReturn);
+  });
+  b.Func("call_add1", 1, 1, [&](E& e) {
+    e.Emit(Op::kLoadLocal, 0);
+    e.Emit(Op::kCallHost, add, 1);
+    e.Emit(Op::kReturn);
+  });
+  return b.Load();
+}
+
+HostFunctions AddHost() {
+  HostFunctions host;
+  host.Register("add", 2, [](HostArgs args) -> Result<HostValue, std::string> {
+    if (args.TypeOf(0) == H::Type::kString) {
+      if (args.String(0) == "fail") return Err(std::string("asked to fail"));
+      if (args.String(0) == "throw") throw std::runtime_error("oops");
+      return H::String(std::string(args.String(0)) + std::string(args.String(1)));
+    }
+    return H::Int(args.Int(0) + args.Int(1));
+  });
+  return host;
+}
+
+TEST(HostCalls, ArgumentsAndResultsCrossTheBoundary) {
+  auto inst = MakeInstance(HostModule(), AddHost());
+  std::vector<H> ints{H::Int(2), H::Int(40)};
+  EXPECT_EQ(inst->Call("call_add", ints).value(), H::Int(42));
+  std::vector<H> strs{H::String("ab"), H::String("cd")};
+  EXPECT_EQ(inst->Call("call_add", strs).value(), H::String("abcd"));
+}
+
+TEST(HostCalls, WrongArityTraps) {
+  auto inst = MakeInstance(HostModule(), AddHost());
+  std::vector<H> one{H::Int(1)};
+  auto r = inst->Call("call_add1", one);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::kHostError);
+  EXPECT_NE(r.error().message.find("expects 2"), std::string::npos);
+  std::vector<H> ints{H::Int(2), H::Int(3)};
+  EXPECT_EQ(inst->Call("call_add", ints).value(), H::Int(5));
+}
+
+TEST(HostCalls, WrongArgumentTypeTraps) {
+  auto inst = MakeInstance(HostModule(), AddHost());
+  std::vector<H> bad{H::Int(1), H::Float(2.5)};
+  auto r = inst->Call("call_add", bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::kTypeError);
+  EXPECT_NE(r.error().message.find("must be an int, got float"), std::string::npos);
+  EXPECT_EQ(r.error().function, "call_add");
+}
+
+TEST(HostCalls, HostErrorsAndExceptionsBecomeTraps) {
+  auto inst = MakeInstance(HostModule(), AddHost());
+  std::vector<H> fail{H::String("fail"), H::String("")};
+  auto r = inst->Call("call_add", fail);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::kHostError);
+  EXPECT_EQ(r.error().message, "add: asked to fail");
+  std::vector<H> thr{H::String("throw"), H::String("")};
+  auto t = inst->Call("call_add", thr);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.error().kind, TrapKind::kHostError);
+  EXPECT_NE(t.error().message.find("oops"), std::string::npos);
+}
+
+TEST(HostCalls, UnresolvedImportIsALinkError) {
+  auto inst = Instance::Create(HostModule(), HostFunctions{});
+  ASSERT_FALSE(inst.ok());
+  EXPECT_NE(inst.error().find("'add'"), std::string::npos);
+}
+
+TEST(HostCalls, BadCallsFromTheHost) {
+  auto inst = MakeInstance(HostModule(), AddHost());
+  auto missing = inst->Call("nope");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, TrapKind::kLinkError);
+  auto arity = inst->Call("call_add");
+  ASSERT_FALSE(arity.ok());
+  EXPECT_EQ(arity.error().kind, TrapKind::kLinkError);
+}
+
+TEST(HostCalls, ReentryFromAHostFunctionIsRefused) {
+  ModuleBuilder b;
+  uint32_t cb = b.Import("callback");
+  b.Func("outer", 0, 0, [&](E& e) {
+    e.Emit(Op::kCallHost, cb, 0);
+    e.Emit(Op::kReturn);
+  });
+  b.Func("ok", 0, 0, [&](E& e) {
+    e.Emit(Op::kPushInt, 1);
+    e.Emit(Op::kReturn);
+  });
+  Instance* self = nullptr;
+  HostFunctions host;
+  host.Register("callback", 0, [&](HostArgs) -> Result<HostValue, std::string> {
+    auto r = self->Call("ok");
+    if (r.ok()) return H::String("re-entered");
+    return H::String(std::string(TrapKindName(r.error().kind)));
+  });
+  auto inst = MakeInstance(b.Load(), host);
+  self = inst.get();
+  EXPECT_EQ(inst->Call("outer").value(), H::String("link error"));
+}
+
+TEST(HostCalls, NestedValuesRoundTrip) {
+  ModuleBuilder b;
+  b.Func("id", 1, 1, [](E& e) {
+    e.Emit(Op::kLoadLocal, 0);
+    e.Emit(Op::kReturn);
+  });
+  auto inst = MakeInstance(b.Load());
+  H map;
+  map.type = H::Type::kMap;
+  map.entries.emplace_back(H::String("k"), H::Array({H::Int(1), H::Float(2.5), H::Nil()}));
+  map.entries.emplace_back(H::Int(7), H::Bool(true));
+  std::vector<H> args{map};
+  auto r = inst->Call("id", args);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value(), map);
+  EXPECT_EQ(r.value().ToString(), "{\"k\": [1, 2.5, nil], 7: true}");
+}
+
+}  // namespace
+}  // namespace trinity
