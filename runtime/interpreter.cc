@@ -435,23 +435,24 @@ Result<Value, Trap> Instance::Impl::Execute(uint32_t entry, const Value* args, s
           break;
         case Op::kJump: {
           int32_t off = ReadOperand<int32_t>(ip);
-          ip += off;
+          // Safepoints run before the jump so a trap there names the back-edge's line.
           if (off < 0) SAFEPOINT();
+          ip += off;
           break;
         }
         case Op::kJumpIfFalse: {
           int32_t off = ReadOperand<int32_t>(ip);
           if (!(--sp)->Truthy()) {
-            ip += off;
             if (off < 0) SAFEPOINT();
+            ip += off;
           }
           break;
         }
         case Op::kJumpIfTrue: {
           int32_t off = ReadOperand<int32_t>(ip);
           if ((--sp)->Truthy()) {
-            ip += off;
             if (off < 0) SAFEPOINT();
+            ip += off;
           }
           break;
         }
@@ -639,8 +640,8 @@ Result<Value, Trap> Instance::Impl::Execute(uint32_t entry, const Value* args, s
             cursor = Value::Int(at + 1);
             sp += 2;
           } else {
-            ip += off;
             if (off < 0) SAFEPOINT();
+            ip += off;
           }
           break;
         }
