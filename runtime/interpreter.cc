@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <string>
 
 #include "runtime/opcodes.h"
@@ -209,6 +210,22 @@ Value Slice(Instance::Impl& vm, const Value& c, const Value& from, const Value& 
 }  // namespace
 
 Result<Value, Trap> Instance::Impl::Execute(uint32_t entry, const Value* args, size_t argc) {
+  if (options.gate == nullptr) return Run(entry, args, argc);
+  std::optional<Result<Value, Trap>> result;
+  std::optional<Trap> fault = options.gate->RunPlugin([&] { result.emplace(Run(entry, args, argc)); });
+  if (!fault) return std::move(*result);
+  // The gate abandoned execution mid-instruction: frames, stack and possibly heap objects
+  // are inconsistent, so the instance starts over from a clean heap.
+  depth = 0;
+  sp = stack.data();
+  try {
+    InitializeGlobals();
+  } catch (const VmTrap&) {
+  }
+  return Err(std::move(*fault));
+}
+
+Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_t argc) {
   const Module& mod = *module;
   const Function* functions = mod.functions.data();
   const Limits& limits = options.limits;
@@ -492,19 +509,25 @@ Result<Value, Trap> Instance::Impl::Execute(uint32_t entry, const Value* args, s
           }
           frames[depth - 1].ip = ip;
           this->sp = sp;
-          Result<HostValue, std::string> r = [&]() -> Result<HostValue, std::string> {
+          std::optional<Result<HostValue, std::string>> r;
+          auto call = [&] {
             try {
-              return host_fn.fn(HostArgs(sp - n, n));
+              r.emplace(host_fn.fn(HostArgs(sp - n, n)));
             } catch (const VmTrap&) {
               throw;
             } catch (const std::exception& e) {
-              return Err(std::string("host function threw: ") + e.what());
+              r.emplace(Err(std::string("host function threw: ") + e.what()));
             } catch (...) {
-              return Err(std::string("host function threw an exception"));
+              r.emplace(Err(std::string("host function threw an exception")));
             }
-          }();
-          if (!r.ok()) ThrowTrap(TrapKind::kHostError, host_fn.name + ": " + r.error());
-          Value v = FromHost(r.value());
+          };
+          if (options.gate != nullptr) {
+            options.gate->RunHost(call);
+          } else {
+            call();
+          }
+          if (!r->ok()) ThrowTrap(TrapKind::kHostError, host_fn.name + ": " + r->error());
+          Value v = FromHost(r->value());
           sp -= n;
           *sp++ = v;
           break;

@@ -63,8 +63,11 @@ class Instance::Impl {
  public:
   Impl(std::shared_ptr<const Module> module, InstanceOptions options);
 
-  // Runs `function` with `argc` arguments already converted to VM values.
+  // Runs `function` with `argc` arguments already converted to VM values, through the
+  // domain gate when one is installed.
   Result<Value, Trap> Execute(uint32_t function, const Value* args, size_t argc);
+  // The interpreter loop itself.
+  Result<Value, Trap> Run(uint32_t function, const Value* args, size_t argc);
 
   // Everything the collector must keep alive outside the heap graph.
   void MarkRoots(Heap& heap);

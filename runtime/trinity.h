@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/domain_gate.h"
 #include "runtime/load_error.h"
 #include "runtime/memory.h"
 #include "runtime/result.h"
@@ -145,6 +146,9 @@ struct InstanceOptions {
   MemoryProvider* memory = nullptr;
   // Output of print(); default: stdout.
   std::function<void(std::string_view)> print;
+  // Wraps plugin execution and host calls (isolation layer); default: none. Not owned;
+  // must outlive the instance.
+  DomainGate* gate = nullptr;
 };
 
 class Instance {

@@ -1,0 +1,24 @@
+// The parser: tokens to a syntax tree (ast.h), by recursive descent over the precedence
+// table of docs/LANGUAGE.md. After an error it skips to the next statement and carries
+// on, so one run reports several mistakes.
+#pragma once
+
+#include <vector>
+
+#include "lang/ast.h"
+#include "lang/diagnostics.h"
+#include "lang/token.h"
+
+namespace trinity::lang {
+
+// Nesting the parser accepts: recursion depth while parsing, and the height of any tree
+// it returns. Deeper input is a compile error instead of a native stack overflow in the
+// parser or in the later tree walks.
+inline constexpr int kMaxNesting = 200;
+inline constexpr uint32_t kMaxTreeHeight = 600;
+
+// `tokens` must end with kEof (as Lex() returns them). The tree is usable even when
+// errors were reported, but only an error-free tree should be compiled.
+Program Parse(const std::vector<Token>& tokens, Diagnostics& diags);
+
+}  // namespace trinity::lang
