@@ -1,0 +1,327 @@
+// End-to-end tests of the `trinity` command: runs the built binary on files written to
+// TEST_TMPDIR (and on examples/) and checks stdout, stderr and the exit status.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+struct Outcome {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string TmpDir() {
+  const char* t = std::getenv("TEST_TMPDIR");
+  return t ? t : "/tmp";
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string WriteTmp(const std::string& name, const std::string& content) {
+  std::string path = TmpDir() + "/" + name;
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+// The binary sits at tools/trinity in the runfiles tree the test starts in.
+std::string Binary() {
+  std::string local = "tools/trinity";
+  if (std::ifstream(local).good()) return local;
+  const char* src = std::getenv("TEST_SRCDIR");
+  return std::string(src ? src : ".") + "/trinity/tools/trinity";
+}
+
+// `args` is pasted into a shell command line; tests only pass simple words.
+Outcome Trinity(const std::string& args, const std::string& env = "") {
+  std::string out = TmpDir() + "/stdout.txt", err = TmpDir() + "/stderr.txt";
+  std::string cmd = env + " " + Binary() + " " + args + " >" + out + " 2>" + err;
+  int raw = std::system(cmd.c_str());
+  Outcome o;
+  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  o.out = Slurp(out);
+  o.err = Slurp(err);
+  return o;
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+constexpr const char* kFib = R"(fn fib(n) {
+  if n < 2 { return n }
+  return fib(n - 1) + fib(n - 2)
+}
+export fn main() { return fib(20) }
+)";
+
+TEST(TrinityCli, RunsFibAndPrintsTheResult) {
+  std::string path = WriteTmp("fib.tri", kFib);
+  Outcome o = Trinity("run " + path);
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "6765\n");
+  EXPECT_EQ(o.err, "");
+}
+
+TEST(TrinityCli, RunsEveryExample) {
+  Outcome fib = Trinity("run examples/fib.tri");
+  EXPECT_EQ(fib.status, 0) << fib.err;
+  EXPECT_EQ(fib.out, "fib(30) = 832040\n");
+  Outcome hello = Trinity("run examples/hello.tri");
+  EXPECT_EQ(hello.out, "hello, world\n");
+  Outcome tasm = Trinity("run examples/fib.tasm");
+  EXPECT_EQ(tasm.status, 0) << tasm.err;
+  EXPECT_EQ(tasm.out, "832040\n");
+  Outcome headers = Trinity("run examples/headers.tri");
+  EXPECT_EQ(headers.status, 0) << headers.err;
+  EXPECT_TRUE(Contains(headers.out, "Content-Type: text/html;  charset=utf-8\n")) << headers.out;
+  EXPECT_TRUE(Contains(headers.out, "Accept: text/html, application/json\n")) << headers.out;
+  EXPECT_FALSE(Contains(headers.out, "Keep-Alive")) << headers.out;
+  EXPECT_FALSE(Contains(headers.out, "X-Trace")) << headers.out;
+  Outcome words = Trinity("run examples/wordcount.tri");
+  EXPECT_EQ(words.status, 0) << words.err;
+  EXPECT_TRUE(Contains(words.out, "words: 20000 distinct:")) << words.out;
+  EXPECT_EQ(words.out, Trinity("run examples/wordcount.tri").out);  // deterministic
+  Outcome host = Trinity("run examples/host_calls.tri");
+  EXPECT_EQ(host.status, 0) << host.err;
+  EXPECT_TRUE(Contains(host.err, "[plugin] starting\n")) << host.err;
+  EXPECT_EQ(host.out, "total 299995\n");
+}
+
+TEST(TrinityCli, EntryArgumentsAndHostFunctions) {
+  std::string path = WriteTmp("args.tri", R"(import fn getenv(name)
+import fn log(msg)
+export fn greet(a, b) {
+  log("greeting")
+  return a + "+" + b + ":" + str(getenv("TRINITY_TEST_VAR")) + ":" + str(getenv("NO_SUCH_VAR_X"))
+}
+export fn quiet() { }
+)");
+  Outcome o = Trinity("run " + path + " --entry greet -- x y", "TRINITY_TEST_VAR=hi");
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "x+y:hi:nil\n");
+  EXPECT_EQ(o.err, "[plugin] greeting\n");
+  Outcome nil = Trinity("run " + path + " --entry=quiet");
+  EXPECT_EQ(nil.status, 0) << nil.err;
+  EXPECT_EQ(nil.out, "");  // nil results are not printed
+  Outcome missing = Trinity("run " + path + " --entry nope");
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_TRUE(Contains(missing.err, "greet, quiet")) << missing.err;
+}
+
+TEST(TrinityCli, HelpAndVersion) {
+  Outcome v = Trinity("--version");
+  EXPECT_EQ(v.status, 0);
+  EXPECT_EQ(v.out, "trinity 0.1.0 (bytecode 1.0)\n");
+  Outcome h = Trinity("--help");
+  EXPECT_EQ(h.status, 0);
+  EXPECT_TRUE(Contains(h.out, "usage: trinity")) << h.out;
+  for (const char* cmd : {"compile", "asm", "disasm", "verify"}) {
+    Outcome c = Trinity(std::string(cmd) + " --help");
+    EXPECT_EQ(c.status, 0);
+    EXPECT_TRUE(Contains(c.out, std::string("usage: trinity ") + cmd)) << c.out;
+  }
+  Outcome run = Trinity("run --help");
+  EXPECT_EQ(run.status, 0);
+  for (const char* doc : {"--fuel", "--max-heap", "--timeout", "log(msg)", "clock_ms()",
+                          "getenv(name)"}) {
+    EXPECT_TRUE(Contains(run.out, doc)) << doc;
+  }
+}
+
+TEST(TrinityCli, UsageErrorsExitTwo) {
+  std::string path = WriteTmp("ok.tri", "print(1)\n");
+  struct Case {
+    std::string args, says;
+  } cases[] = {
+      {"", "missing command"},
+      {"frobnicate x", "unknown command 'frobnicate'"},
+      {"run", "run needs a FILE"},
+      {"run " + path + " --bogus", "unknown option '--bogus'"},
+      {"run " + path + " --fuel abc", "--fuel expects a non-negative integer, got 'abc'"},
+      {"run " + path + " --fuel", "--fuel needs a value"},
+      {"run " + path + " --max-heap 12q", "--max-heap expects"},
+      {"run " + path + " --max-depth 0", "--max-depth expects"},
+      {"compile " + path, "compile needs -o OUTPUT"},
+      {"run " + path + " extra", "unexpected argument 'extra'"},
+      {"disasm " + TmpDir() + "/notes.txt", "expected a .tri, .tbc or .tasm"},
+  };
+  WriteTmp("notes.txt", "hello");
+  for (const Case& c : cases) {
+    Outcome o = Trinity(c.args);
+    EXPECT_EQ(o.status, 2) << c.args << "\n" << o.err;
+    EXPECT_TRUE(Contains(o.err, c.says)) << c.args << "\n" << o.err;
+  }
+}
+
+TEST(TrinityCli, RelativePathsFollowBuildWorkingDirectory) {
+  WriteTmp("relative.tri", "print(\"found\")\n");
+  Outcome o = Trinity("run relative.tri", "BUILD_WORKING_DIRECTORY=" + TmpDir());
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "found\n");
+}
+
+TEST(TrinityCli, UnreadableFileExits66) {
+  Outcome o = Trinity("run " + TmpDir() + "/does_not_exist.tri");
+  EXPECT_EQ(o.status, 66);
+  EXPECT_TRUE(Contains(o.err, "does_not_exist.tri")) << o.err;
+}
+
+TEST(TrinityCli, CompileErrorExits65WithPosition) {
+  std::string path = WriteTmp("bad.tri", "let x = 1\nlet y = (x + \n");
+  Outcome o = Trinity("run " + path);
+  EXPECT_EQ(o.status, 65);
+  EXPECT_TRUE(Contains(o.err, path + ":3:1:") || Contains(o.err, path + ":2:")) << o.err;
+  Outcome undeclared = Trinity("compile " + WriteTmp("undeclared.tri", "print(nope)\n") +
+                               " -o " + TmpDir() + "/u.tbc");
+  EXPECT_EQ(undeclared.status, 65);
+  EXPECT_TRUE(Contains(undeclared.err, "undeclared.tri:1:7:")) << undeclared.err;
+}
+
+TEST(TrinityCli, RejectedModuleExits65) {
+  // Stack underflow with an explicit stack= so the assembler accepts it.
+  std::string tasm = WriteTmp("underflow.tasm", ".func main stack=1\n  pop\n  ret\n.end\n"
+                                                ".export main main\n");
+  std::string tbc = TmpDir() + "/underflow.tbc";
+  Outcome a = Trinity("asm " + tasm + " -o " + tbc);
+  ASSERT_EQ(a.status, 0) << a.err;
+  Outcome v = Trinity("verify " + tbc);
+  EXPECT_EQ(v.status, 65);
+  EXPECT_TRUE(Contains(v.err, "function 'main'")) << v.err;
+  EXPECT_TRUE(Contains(v.err, "underflow")) << v.err;
+  Outcome r = Trinity("run " + tbc);
+  EXPECT_EQ(r.status, 65);
+  EXPECT_EQ(r.out, "");
+  // Garbage with the right extension.
+  Outcome g = Trinity("run " + WriteTmp("garbage.tbc", "\x7fTBC\x09\x00"));
+  EXPECT_EQ(g.status, 65);
+  EXPECT_TRUE(Contains(g.err, "invalid module")) << g.err;
+  // Assembly errors carry file:line:col.
+  Outcome e = Trinity("asm " + WriteTmp("typo.tasm", ".func f\n  lod 1\n.end\n") + " -o " +
+                      TmpDir() + "/typo.tbc");
+  EXPECT_EQ(e.status, 65);
+  EXPECT_TRUE(Contains(e.err, "typo.tasm:2:3: unknown mnemonic 'lod'")) << e.err;
+}
+
+TEST(TrinityCli, TrapExitsOneWithKindLineAndStack) {
+  std::string path = WriteTmp("trap.tri", R"(fn divide(a, b) {
+  return a / b
+}
+fn outer(x) {
+  return divide(x, 0)
+}
+export fn main() {
+  return outer(7)
+}
+)");
+  Outcome o = Trinity("run " + path);
+  EXPECT_EQ(o.status, 1);
+  EXPECT_TRUE(Contains(o.err, "division by zero")) << o.err;
+  EXPECT_TRUE(Contains(o.err, "divide")) << o.err;
+  EXPECT_TRUE(Contains(o.err, "  at fn divide (" + path + ":2)\n")) << o.err;
+  EXPECT_TRUE(Contains(o.err, "  at fn outer (" + path + ":5)\n")) << o.err;
+  EXPECT_TRUE(Contains(o.err, "  at fn main (" + path + ":8)\n")) << o.err;
+}
+
+TEST(TrinityCli, TopLevelTrapAlsoExitsOne) {
+  Outcome o = Trinity("run " + WriteTmp("toplevel.tri", "let a = [1]\nprint(a[5])\n"));
+  EXPECT_EQ(o.status, 1);
+  EXPECT_TRUE(Contains(o.err, "index out of range")) << o.err;
+}
+
+TEST(TrinityCli, FuelLimitTraps) {
+  std::string path = WriteTmp("spin.tri", "export fn main() {\n  while true { }\n}\n");
+  Outcome o = Trinity("run " + path + " --fuel 10000");
+  EXPECT_EQ(o.status, 1);
+  EXPECT_TRUE(Contains(o.err, "fuel exhausted")) << o.err;
+  EXPECT_TRUE(Contains(o.err, "  at fn main (" + path + ":2)")) << o.err;
+  Outcome deep = Trinity("run " + WriteTmp("deep.tri", "fn f(n) { return f(n + 1) }\n"
+                                                       "export fn main() { return f(0) }\n") +
+                         " --max-depth 50");
+  EXPECT_EQ(deep.status, 1);
+  EXPECT_TRUE(Contains(deep.err, "stack overflow")) << deep.err;
+  Outcome slow = Trinity("run " + path + " --timeout 50");
+  EXPECT_EQ(slow.status, 1);
+  EXPECT_TRUE(Contains(slow.err, "deadline exceeded")) << slow.err;
+}
+
+TEST(TrinityCli, AssembleThenRun) {
+  std::string tasm = WriteTmp("sum.tasm", R"(; sum 1..10 with a loop
+.func main locals=2
+  push_int 0
+  store_local 0        ; total
+  push_int 1
+  store_local 1        ; i
+top:
+  load_local 1
+  push_int 10
+  gt
+  jmp_if_true done
+  load_local 0
+  load_local 1
+  add
+  store_local 0
+  load_local 1
+  push_int 1
+  add
+  store_local 1
+  jmp top
+done:
+  load_local 0
+  ret
+.end
+.export main main
+)");
+  Outcome direct = Trinity("run " + tasm);
+  EXPECT_EQ(direct.status, 0) << direct.err;
+  EXPECT_EQ(direct.out, "55\n");
+  std::string tbc = TmpDir() + "/sum.tbc";
+  ASSERT_EQ(Trinity("asm " + tasm + " -o " + tbc).status, 0);
+  Outcome run = Trinity("run " + tbc);
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.out, "55\n");
+}
+
+TEST(TrinityCli, CompileVerifyDisasmAsmRoundTrip) {
+  for (const std::string& src : {std::string("examples/headers.tri"),
+                                 std::string("examples/wordcount.tri"),
+                                 WriteTmp("closures.tri", R"(
+let counter = 0
+fn make_adder(k) { return fn (x) { counter += 1; return x + k + 0.5 } }
+export fn main() {
+  let add = make_adder(2)
+  let m = {"a": 1, "b": -0.0, 3: "q\x01\"z"}
+  for k, v in m { print(k, v) }
+  return add(40)
+}
+)")}) {
+    SCOPED_TRACE(src);
+    std::string tbc = TmpDir() + "/rt.tbc", tbc2 = TmpDir() + "/rt2.tbc";
+    ASSERT_EQ(Trinity("compile " + src + " -o " + tbc).status, 0);
+    Outcome v = Trinity("verify " + tbc);
+    EXPECT_EQ(v.status, 0) << v.err;
+    EXPECT_EQ(v.out, "ok\n");
+    Outcome d = Trinity("disasm " + tbc);
+    ASSERT_EQ(d.status, 0) << d.err;
+    EXPECT_TRUE(Contains(d.out, ".func ")) << d.out;
+    std::string tasm = WriteTmp("rt.tasm", d.out);
+    Outcome a = Trinity("asm " + tasm + " -o " + tbc2);
+    ASSERT_EQ(a.status, 0) << a.err;
+    EXPECT_EQ(Slurp(tbc), Slurp(tbc2));
+    // Disassembling the .tri directly gives the same text.
+    EXPECT_EQ(Trinity("disasm " + src).out, d.out);
+    EXPECT_EQ(Trinity("run " + tbc).out, Trinity("run " + tbc2).out);
+  }
+}
+
+}  // namespace

@@ -1,0 +1,150 @@
+// Command-line parsing for `trinity` (see cli_args.h). Accepts `--flag value` and
+// `--flag=value`; everything after `--` belongs to the plugin.
+#include "tools/cli_args.h"
+
+#include <charconv>
+#include <string_view>
+
+namespace trinity::cli {
+namespace {
+
+Err<Failure> Usage(const std::string& message) {
+  return Err(Failure{kExitUsage, "trinity: " + message + "\n(see trinity --help)\n"});
+}
+
+std::optional<Command> CommandFromName(std::string_view name) {
+  if (name == "run") return Command::kRun;
+  if (name == "compile") return Command::kCompile;
+  if (name == "asm") return Command::kAsm;
+  if (name == "disasm") return Command::kDisasm;
+  if (name == "verify") return Command::kVerify;
+  return std::nullopt;
+}
+
+// A non-negative integer, optionally with a k/m/g (binary) suffix when `with_suffix`.
+std::optional<uint64_t> ParseCount(std::string_view text, bool with_suffix) {
+  uint64_t scale = 1;
+  if (with_suffix && !text.empty()) {
+    switch (text.back()) {
+      case 'k': case 'K': scale = 1ull << 10; break;
+      case 'm': case 'M': scale = 1ull << 20; break;
+      case 'g': case 'G': scale = 1ull << 30; break;
+      default: break;
+    }
+    if (scale != 1) text.remove_suffix(1);
+  }
+  uint64_t v = 0;
+  if (text.empty()) return std::nullopt;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (v > UINT64_MAX / scale) return std::nullopt;
+  return v * scale;
+}
+
+// Which options each command takes, and whether it needs -o.
+bool TakesRunOptions(Command c) { return c == Command::kRun; }
+bool TakesOutput(Command c) { return c == Command::kCompile || c == Command::kAsm; }
+
+const char* CommandName(Command c) {
+  switch (c) {
+    case Command::kRun: return "run";
+    case Command::kCompile: return "compile";
+    case Command::kAsm: return "asm";
+    case Command::kDisasm: return "disasm";
+    case Command::kVerify: return "verify";
+    default: return "trinity";
+  }
+}
+
+}  // namespace
+
+Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv) {
+  CliArgs args;
+  if (argv.empty()) return Usage("missing command");
+  const std::string& first = argv[0];
+  if (first == "--help" || first == "-h" || first == "help") {
+    args.command = Command::kHelp;
+    if (argv.size() > 1) args.help_for = CommandFromName(argv[1]);
+    return args;
+  }
+  if (first == "--version") {
+    args.command = Command::kVersion;
+    return args;
+  }
+  std::optional<Command> command = CommandFromName(first);
+  if (!command) {
+    if (first.starts_with("-")) return Usage("unknown option '" + first + "'");
+    return Usage("unknown command '" + first +
+                 "' (expected run, compile, asm, disasm or verify)");
+  }
+  args.command = *command;
+  const std::string name = CommandName(*command);
+
+  for (size_t i = 1; i < argv.size(); ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      args.help_for = *command;
+      args.command = Command::kHelp;
+      return args;
+    }
+    if (arg == "--") {
+      if (!TakesRunOptions(*command)) return Usage(name + " takes no plugin arguments");
+      args.plugin_args.assign(argv.begin() + i + 1, argv.end());
+      break;
+    }
+    if (!arg.starts_with("-") || arg == "-") {
+      if (!args.input.empty()) {
+        return Usage("unexpected argument '" + arg + "' (" + name + " takes one FILE" +
+                     (TakesRunOptions(*command) ? "; pass plugin arguments after --)" : ")"));
+      }
+      args.input = arg;
+      continue;
+    }
+    // An option with a value: `--flag value` or `--flag=value`.
+    std::string flag = arg, value;
+    bool has_value = false;
+    if (size_t eq = arg.find('='); eq != std::string::npos && arg.starts_with("--")) {
+      flag = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      has_value = true;
+    }
+    bool known = (TakesOutput(*command) && flag == "-o") ||
+                 (TakesRunOptions(*command) &&
+                  (flag == "--entry" || flag == "--fuel" || flag == "--max-heap" ||
+                   flag == "--max-depth" || flag == "--timeout"));
+    if (!known) return Usage("unknown option '" + flag + "' for " + name);
+    if (!has_value) {
+      if (i + 1 >= argv.size()) return Usage(flag + " needs a value");
+      value = argv[++i];
+    }
+    if (flag == "-o") {
+      if (value.empty()) return Usage("-o needs a file name");
+      args.output = value;
+    } else if (flag == "--entry") {
+      if (value.empty()) return Usage("--entry needs a function name");
+      args.entry = value;
+    } else {
+      bool is_heap = flag == "--max-heap";
+      std::optional<uint64_t> n = ParseCount(value, is_heap);
+      if (!n) {
+        return Usage(flag + " expects a non-negative integer" +
+                     std::string(is_heap ? " (optionally with k, m or g)" : "") + ", got '" +
+                     value + "'");
+      }
+      if (flag == "--fuel") args.fuel = n;
+      if (flag == "--max-heap") args.max_heap = n;
+      if (flag == "--timeout") args.timeout_ms = n;
+      if (flag == "--max-depth") {
+        if (*n == 0 || *n > UINT32_MAX) return Usage("--max-depth expects 1..4294967295");
+        args.max_depth = n;
+      }
+    }
+  }
+  if (args.input.empty()) return Usage(name + " needs a FILE argument");
+  if (TakesOutput(*command) && args.output.empty()) {
+    return Usage(name + " needs -o OUTPUT");
+  }
+  return args;
+}
+
+}  // namespace trinity::cli

@@ -1,0 +1,33 @@
+// Command-line parsing for the `trinity` command: which command, which file, which
+// limits. Parsing never exits; a bad command line comes back as a kExitUsage Failure.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/result.h"
+#include "tools/cli_status.h"
+
+namespace trinity::cli {
+
+enum class Command { kHelp, kVersion, kRun, kCompile, kAsm, kDisasm, kVerify };
+
+struct CliArgs {
+  Command command = Command::kHelp;
+  std::optional<Command> help_for;  // `trinity COMMAND --help`
+  std::string input;                // as given on the command line
+  std::string output;               // -o
+  std::optional<std::string> entry;  // run --entry
+  std::optional<uint64_t> fuel;
+  std::optional<uint64_t> max_heap;
+  std::optional<uint64_t> max_depth;
+  std::optional<uint64_t> timeout_ms;
+  std::vector<std::string> plugin_args;  // run: after `--`
+};
+
+// argv without the program name.
+Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv);
+
+}  // namespace trinity::cli
