@@ -100,10 +100,20 @@ std::string_view HostArgs::String(size_t i) const {
   return AsString(args_[i])->view();
 }
 
-HostValue HostArgs::Get(size_t i) const {
-  if (i >= count_) return HostValue::Nil();
-  // A throwaway converter: ToHost only reads, so an Impl is not needed beyond names.
-  const Value& v = args_[i];
+namespace {
+constexpr int kMaxExportDepth = 64;
+constexpr size_t kMaxExportNodes = size_t{1} << 20;
+
+// Deep copy bounded in depth and in total elements: shared sub-containers are copied each
+// time they are reached, so without the element budget a small cyclic or diamond-shaped
+// structure could expand exponentially in the host.
+HostValue CopyOut(const Value& v, const Module* module, int depth, size_t& budget) {
+  if (depth > kMaxExportDepth) return HostValue::Nil();
+  if (budget == 0) {
+    ThrowTrap(TrapKind::kOutOfMemory, "value too large to pass to the host (more than " +
+                                          std::to_string(kMaxExportNodes) + " elements)");
+  }
+  --budget;
   switch (v.tag) {
     case Tag::kNil: return HostValue::Nil();
     case Tag::kBool: return HostValue::Bool(v.b);
@@ -115,8 +125,9 @@ HostValue HostArgs::Get(size_t i) const {
       HostValue h;
       h.type = HostValue::Type::kArray;
       const Array* a = AsArray(v);
-      HostArgs items(a->items, a->size);
-      for (uint32_t k = 0; k < a->size; ++k) h.items.push_back(items.Get(k));
+      for (uint32_t k = 0; k < a->size; ++k) {
+        h.items.push_back(CopyOut(a->items[k], module, depth + 1, budget));
+      }
       return h;
     }
     case Tag::kMap: {
@@ -125,17 +136,33 @@ HostValue HostArgs::Get(size_t i) const {
       const Map* m = AsMap(v);
       for (uint32_t k = 0; k < m->used; ++k) {
         if (m->entries[k].key.tag == Tag::kNil) continue;
-        HostArgs kv(&m->entries[k].key, 2);
-        h.entries.emplace_back(kv.Get(0), kv.Get(1));
+        HostValue key = CopyOut(m->entries[k].key, module, depth + 1, budget);
+        h.entries.emplace_back(std::move(key), CopyOut(m->entries[k].value, module, depth + 1, budget));
       }
       return h;
     }
-    default: {
+    case Tag::kFunction: {
       HostValue h;
-      h.type = HostTypeOf(v.tag);
+      h.type = HostValue::Type::kFunction;
+      uint32_t f = AsClosure(v)->function;
+      h.s = module != nullptr && f < module->functions.size() ? module->functions[f].name : "?";
       return h;
     }
+    case Tag::kBox:
+      return CopyOut(AsBox(v)->value, module, depth + 1, budget);
   }
+  return HostValue::Nil();
+}
+}  // namespace
+
+HostValue ExportValue(const Value& v, const Module* module) {
+  size_t budget = kMaxExportNodes;
+  return CopyOut(v, module, 0, budget);
+}
+
+HostValue HostArgs::Get(size_t i) const {
+  if (i >= count_) return HostValue::Nil();
+  return ExportValue(args_[i], nullptr);
 }
 
 void HostFunctions::Register(std::string name, int arity, HostFunction fn) {

@@ -32,6 +32,14 @@ Trap ApiTrap(TrapKind kind, std::string message) {
   return t;
 }
 
+Result<HostValue, Trap> ResultToHost(const Instance::Impl& vm, const Value& v) {
+  try {
+    return vm.ToHost(v);
+  } catch (const VmTrap& t) {
+    return Err(ApiTrap(t.kind, t.message));
+  }
+}
+
 }  // namespace
 
 Instance::Impl::Impl(std::shared_ptr<const Module> m, InstanceOptions opts)
@@ -106,46 +114,6 @@ Value Instance::Impl::FromHost(const HostValue& v, int depth) {
   return Value::Nil();
 }
 
-HostValue Instance::Impl::ToHost(const Value& v, int depth) const {
-  if (depth > kMaxHostValueDepth) return HostValue::Nil();
-  switch (v.tag) {
-    case Tag::kNil: return HostValue::Nil();
-    case Tag::kBool: return HostValue::Bool(v.b);
-    case Tag::kInt: return HostValue::Int(v.i);
-    case Tag::kFloat: return HostValue::Float(v.f);
-    case Tag::kHandle: return HostValue::Handle(v.i);
-    case Tag::kString: return HostValue::String(std::string(AsString(v)->view()));
-    case Tag::kArray: {
-      const Array* a = AsArray(v);
-      HostValue h;
-      h.type = HostValue::Type::kArray;
-      h.items.reserve(a->size);
-      for (uint32_t i = 0; i < a->size; ++i) h.items.push_back(ToHost(a->items[i], depth + 1));
-      return h;
-    }
-    case Tag::kMap: {
-      const Map* m = AsMap(v);
-      HostValue h;
-      h.type = HostValue::Type::kMap;
-      for (uint32_t i = 0; i < m->used; ++i) {
-        if (m->entries[i].key.tag == Tag::kNil) continue;
-        h.entries.emplace_back(ToHost(m->entries[i].key, depth + 1),
-                               ToHost(m->entries[i].value, depth + 1));
-      }
-      return h;
-    }
-    case Tag::kFunction: {
-      HostValue h;
-      h.type = HostValue::Type::kFunction;
-      uint32_t f = AsClosure(v)->function;
-      h.s = f < module->functions.size() ? module->functions[f].name : "?";
-      return h;
-    }
-    case Tag::kBox: return ToHost(AsBox(v)->value, depth + 1);
-  }
-  return HostValue::Nil();
-}
-
 // --- Instance -----------------------------------------------------------------------------
 
 Instance::Instance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -190,7 +158,7 @@ Result<HostValue, Trap> Instance::Start() {
   Result<Value, Trap> r = vm.Execute(vm.module->start_function, nullptr, 0);
   vm.running = false;
   if (!r.ok()) return Err(std::move(r).error());
-  return vm.ToHost(r.value());
+  return ResultToHost(vm, r.value());
 }
 
 Result<HostValue, Trap> Instance::Call(std::string_view name, std::span<const HostValue> args) {
@@ -226,7 +194,7 @@ Result<HostValue, Trap> Instance::Call(std::string_view name, std::span<const Ho
   }();
   vm.running = false;
   if (!r.ok()) return Err(std::move(r).error());
-  return vm.ToHost(r.value());
+  return ResultToHost(vm, r.value());
 }
 
 void Instance::Reset() {

@@ -18,6 +18,10 @@
 
 namespace trinity {
 
+// Deep copy of a VM value for the host (host_api.cc); throws an out-of-memory VmTrap when
+// the value has more than about a million elements.
+HostValue ExportValue(const Value& v, const Module* module);
+
 struct Frame {
   uint32_t function;        // index into the module's functions
   const uint8_t* ip;        // where this frame resumes (callers) / last executed (on trap)
@@ -81,7 +85,7 @@ class Instance::Impl {
 
   Value NewStringValue(std::string_view s) { return Value::Object(Tag::kString, heap.NewString(s)); }
   Value FromHost(const HostValue& v, int depth = 0);
-  HostValue ToHost(const Value& v, int depth = 0) const;
+  HostValue ToHost(const Value& v) const { return ExportValue(v, module.get()); }
 
   std::shared_ptr<const Module> module;
   InstanceOptions options;

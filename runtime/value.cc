@@ -91,6 +91,12 @@ void AppendQuoted(std::string& out, std::string_view s) {
 void AppendDisplay(std::string& out, const Value& v, const Module& module, bool quote_strings,
                    int depth) {
   constexpr int kMaxDepth = 32;
+  // Shared sub-containers print once per reference, so a small diamond-shaped structure
+  // could expand exponentially; the output cap bounds that work.
+  constexpr size_t kMaxDisplayBytes = size_t{64} << 20;
+  if (out.size() > kMaxDisplayBytes) {
+    ThrowTrap(TrapKind::kOutOfMemory, "string form longer than " + std::to_string(kMaxDisplayBytes) + " bytes");
+  }
   switch (v.tag) {
     case Tag::kNil: out += "nil"; return;
     case Tag::kBool: out += v.b ? "true" : "false"; return;

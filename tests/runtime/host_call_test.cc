@@ -145,5 +145,40 @@ TEST(HostCalls, NestedValuesRoundTrip) {
   EXPECT_EQ(r.value().ToString(), "{\"k\": [1, 2.5, nil], 7: true}");
 }
 
+TEST(HostCalls, SharedStructuresCannotExplodeInTheHost) {
+  // a = [1]; 40 times: a = [a, a]; return a — 2^40 elements if copied naively.
+  ModuleBuilder b;
+  b.Func("diamond", 0, 2, [](E& e) {
+    auto top = e.NewLabel(), done = e.NewLabel();
+    e.Emit(Op::kPushInt, 1);
+    e.Emit(Op::kNewArray, 1);
+    e.Emit(Op::kStoreLocal, 0);
+    e.Emit(Op::kPushInt, 0);
+    e.Emit(Op::kStoreLocal, 1);
+    e.Bind(top);
+    e.Emit(Op::kLoadLocal, 1);
+    e.Emit(Op::kPushInt, 40);
+    e.Emit(Op::kLt);
+    e.EmitJump(Op::kJumpIfFalse, done);
+    e.Emit(Op::kLoadLocal, 0);
+    e.Emit(Op::kLoadLocal, 0);
+    e.Emit(Op::kNewArray, 2);
+    e.Emit(Op::kStoreLocal, 0);
+    e.Emit(Op::kLoadLocal, 1);
+    e.Emit(Op::kPushInt, 1);
+    e.Emit(Op::kAdd);
+    e.Emit(Op::kStoreLocal, 1);
+    e.EmitJump(Op::kJump, top);
+    e.Bind(done);
+    e.Emit(Op::kLoadLocal, 0);
+    e.Emit(Op::kReturn);
+  });
+  auto inst = MakeInstance(b.Load());
+  auto r = inst->Call("diamond");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::kOutOfMemory);
+  EXPECT_NE(r.error().message.find("too large to pass to the host"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace trinity
