@@ -39,6 +39,16 @@ double NumberArg(std::string_view fn, Value* args, int i) {
   return args[i].f;
 }
 
+// Substring search in linear time: glibc's memmem uses the two-way algorithm, where a naive
+// search on plugin-chosen strings could take quadratic time outside any fuel accounting.
+size_t FindBytes(std::string_view haystack, std::string_view needle, size_t from) {
+  if (from > haystack.size()) return std::string_view::npos;
+  if (needle.empty()) return from;
+  const void* p = memmem(haystack.data() + from, haystack.size() - from, needle.data(), needle.size());
+  if (p == nullptr) return std::string_view::npos;
+  return static_cast<size_t>(static_cast<const char*>(p) - haystack.data());
+}
+
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 // Float → int for int(), floor(), ceil(), round(): out of range or NaN traps.
@@ -197,7 +207,7 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
       int64_t start = argc == 3 ? IntArg("find", args, 2) : 0;
       if (start < 0) start = 0;
       if (static_cast<uint64_t>(start) > s.size()) return Value::Int(-1);
-      size_t at = s.find(sub, static_cast<size_t>(start));
+      size_t at = FindBytes(s, sub, static_cast<size_t>(start));
       return Value::Int(at == std::string_view::npos ? -1 : static_cast<int64_t>(at));
     }
     case Builtin::kSplit: {
@@ -209,7 +219,7 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
       Array* out = heap.NewArray(0);
       size_t from = 0;
       for (;;) {
-        size_t at = s.find(sep, from);
+        size_t at = FindBytes(s, sep, from);
         if (at == std::string_view::npos) {
           heap.ArrayPush(out, vm.NewStringValue(s.substr(from)));
           break;
@@ -257,7 +267,7 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
       std::string out;
       size_t from = 0;
       for (;;) {
-        size_t at = s.find(old, from);
+        size_t at = FindBytes(s, old, from);
         if (at == std::string_view::npos) break;
         out.append(s.substr(from, at - from));
         out.append(with);
