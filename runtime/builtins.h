@@ -49,7 +49,19 @@ namespace trinity {
   X(kMathTan, "math.tan", 1, 1)              \
   X(kMathAtan, "math.atan", 1, 2)            \
   X(kMathExp, "math.exp", 1, 1)              \
-  X(kMathLog, "math.log", 1, 1)
+  X(kMathLog, "math.log", 1, 1)             \
+  TRINITY_TEST_BUILTINS(X)
+
+// Test-only built-ins, compiled in only by the isolation tests' own build of the runtime:
+// a deliberate out-of-bounds read/write primitive that plays a VM bug, so tests can show
+// that MPK contains a compromised plugin. Never defined in a production build.
+#ifdef TRINITY_TEST_OOB_PRIMITIVE
+#define TRINITY_TEST_BUILTINS(X)     \
+  X(kTestPeek, "__peek", 1, 1)       \
+  X(kTestPoke, "__poke", 2, 2)
+#else
+#define TRINITY_TEST_BUILTINS(X)
+#endif
 
 enum class Builtin : uint16_t {
 #define TRINITY_BUILTIN_ENUM(name, source, lo, hi) name,

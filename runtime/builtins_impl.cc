@@ -339,6 +339,14 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
       return Value::Float(std::atan(NumberArg("math.atan", args, 0)));
     case Builtin::kMathExp: return Value::Float(std::exp(NumberArg("math.exp", args, 0)));
     case Builtin::kMathLog: return Value::Float(std::log(NumberArg("math.log", args, 0)));
+#ifdef TRINITY_TEST_OOB_PRIMITIVE
+    // The deliberate bug: 8 bytes at any integer address, unchecked.
+    case Builtin::kTestPeek:
+      return Value::Int(*reinterpret_cast<volatile int64_t*>(IntArg("__peek", args, 0)));
+    case Builtin::kTestPoke:
+      *reinterpret_cast<volatile int64_t*>(IntArg("__poke", args, 0)) = IntArg("__poke", args, 1);
+      return Value::Nil();
+#endif
     case Builtin::kCount:
       break;
   }

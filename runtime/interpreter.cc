@@ -245,8 +245,11 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
   Value* sp = stack_begin;
   Closure* closure = nullptr;
 
+  // The hot state (ip, sp, base, closure) must stay in registers: the helpers below take
+  // it by value and never capture it by reference, which would force it into memory.
+
   // Refills the fuel budget, checks the deadline and collects garbage when due.
-  auto safepoint_slow = [&]() {
+  auto safepoint_slow = [this, &limits, &chunk, &budget](Value* live_sp) {
     fuel_used += static_cast<uint64_t>(chunk - budget);
     if (limits.fuel != 0 && fuel_used > limits.fuel) {
       ThrowTrap(TrapKind::kFuelExhausted, "fuel limit of " + std::to_string(limits.fuel) + " exhausted");
@@ -256,7 +259,7 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
                 "deadline of " + std::to_string(limits.timeout.count()) + " ms exceeded");
     }
     if (heap.ShouldCollect()) {
-      this->sp = sp;
+      this->sp = live_sp;
       CollectGarbage();
     }
     chunk = kFuelChunk;
@@ -267,8 +270,10 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
     budget = chunk;
   };
 
-  // Pushes a frame for `fn` whose arguments start at `args_at`.
-  auto enter = [&](uint32_t fn_index, Value* args_at, Value* result, Closure* cl) {
+  // Checks and pushes a frame for `fn_index` whose arguments start at `args_at`.
+  auto push_frame = [this, functions, &limits, stack_end](uint32_t fn_index, Value* args_at,
+                                                          Value* result, Closure* cl,
+                                                          const uint8_t* caller_ip) -> const Function& {
     const Function& fn = functions[fn_index];
     if (depth >= limits.max_depth || depth >= frames.size()) {
       ThrowTrap(TrapKind::kStackOverflow,
@@ -281,14 +286,22 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
       ThrowTrap(TrapKind::kTypeError, "function '" + fn.name + "' can only be called as a closure");
     }
     for (Value* p = args_at + fn.arity; p < args_at + fn.num_locals; ++p) *p = Value::Nil();
-    if (depth > 0) frames[depth - 1].ip = ip;
+    if (depth > 0) frames[depth - 1].ip = caller_ip;
     frames[depth] = Frame{fn_index, fn.code.data(), args_at, result, cl};
     ++depth;
-    ip = fn.code.data();
-    base = args_at;
-    sp = args_at + fn.num_locals;
-    closure = cl;
+    return fn;
   };
+
+#define ENTER(fn_index, args_at, result, cl)                                 \
+  do {                                                                       \
+    Value* at_ = (args_at);                                                  \
+    Closure* cl_ = (cl);                                                     \
+    const Function& fn_ = push_frame((fn_index), at_, (result), cl_, ip);    \
+    ip = fn_.code.data();                                                    \
+    base = at_;                                                              \
+    sp = at_ + fn_.num_locals;                                               \
+    closure = cl_;                                                           \
+  } while (0)
 
   try {
     if (static_cast<size_t>(stack_end - stack_begin) < argc + 1) {
@@ -297,13 +310,13 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
     Value* result_slot = sp++;
     *result_slot = Value::Nil();
     for (size_t i = 0; i < argc; ++i) *sp++ = args[i];
-    enter(entry, result_slot + 1, result_slot, nullptr);
+    ENTER(entry, result_slot + 1, result_slot, nullptr);
 
 #define SAFEPOINT()                                \
   do {                                             \
     if (--budget <= 0 || heap.ShouldCollect()) {   \
       frames[depth - 1].ip = ip;                   \
-      safepoint_slow();                            \
+      safepoint_slow(sp);                          \
     }                                              \
   } while (0)
 
@@ -389,9 +402,28 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
           --sp;
           break;
         case Op::kMul:
-        case Op::kDiv:
+          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
+            sp[-2].i = WrapMul(sp[-2].i, sp[-1].i);
+          } else {
+            sp[-2] = Arith(*this, op, sp[-2], sp[-1]);
+          }
+          --sp;
+          break;
         case Op::kMod:
-          sp[-2] = Arith(*this, op, sp[-2], sp[-1]);
+          // Fast path for the common case; zero and -1 divisors take the checked path.
+          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt && sp[-1].i > 0) {
+            sp[-2].i = sp[-2].i % sp[-1].i;
+          } else {
+            sp[-2] = Arith(*this, op, sp[-2], sp[-1]);
+          }
+          --sp;
+          break;
+        case Op::kDiv:
+          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt && sp[-1].i > 0) {
+            sp[-2].i = sp[-2].i / sp[-1].i;
+          } else {
+            sp[-2] = Arith(*this, op, sp[-2], sp[-1]);
+          }
           --sp;
           break;
         case Op::kNeg:
@@ -404,11 +436,19 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
           }
           break;
         case Op::kEq:
-          sp[-2] = Value::Bool(ValuesEqual(sp[-2], sp[-1]));
+          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
+            sp[-2] = Value::Bool(sp[-2].i == sp[-1].i);
+          } else {
+            sp[-2] = Value::Bool(ValuesEqual(sp[-2], sp[-1]));
+          }
           --sp;
           break;
         case Op::kNe:
-          sp[-2] = Value::Bool(!ValuesEqual(sp[-2], sp[-1]));
+          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
+            sp[-2] = Value::Bool(sp[-2].i != sp[-1].i);
+          } else {
+            sp[-2] = Value::Bool(!ValuesEqual(sp[-2], sp[-1]));
+          }
           --sp;
           break;
         case Op::kLt:
@@ -419,22 +459,32 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
           }
           --sp;
           break;
-        case Op::kLe: {
-          int c = Compare("<=", sp[-2], sp[-1]);
-          sp[-2] = Value::Bool(c == -1 || c == 0);
+        case Op::kLe:
+          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
+            sp[-2] = Value::Bool(sp[-2].i <= sp[-1].i);
+          } else {
+            int c = Compare("<=", sp[-2], sp[-1]);
+            sp[-2] = Value::Bool(c == -1 || c == 0);
+          }
           --sp;
           break;
-        }
         case Op::kGt:
-          sp[-2] = Value::Bool(Compare(">", sp[-2], sp[-1]) == 1);
+          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
+            sp[-2] = Value::Bool(sp[-2].i > sp[-1].i);
+          } else {
+            sp[-2] = Value::Bool(Compare(">", sp[-2], sp[-1]) == 1);
+          }
           --sp;
           break;
-        case Op::kGe: {
-          int c = Compare(">=", sp[-2], sp[-1]);
-          sp[-2] = Value::Bool(c == 1 || c == 0);
+        case Op::kGe:
+          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
+            sp[-2] = Value::Bool(sp[-2].i >= sp[-1].i);
+          } else {
+            int c = Compare(">=", sp[-2], sp[-1]);
+            sp[-2] = Value::Bool(c == 1 || c == 0);
+          }
           --sp;
           break;
-        }
         case Op::kNot:
           sp[-1] = Value::Bool(!sp[-1].Truthy());
           break;
@@ -477,7 +527,7 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
           uint32_t callee = ReadOperand<uint32_t>(ip);
           SAFEPOINT();
           Value* args_at = sp - functions[callee].arity;
-          enter(callee, args_at, args_at, nullptr);
+          ENTER(callee, args_at, args_at, nullptr);
           break;
         }
         case Op::kCallValue: {
@@ -495,7 +545,7 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
                                                 std::to_string(fn.arity) + " argument(s), got " +
                                                 std::to_string(n));
           }
-          enter(cl->function, callee + 1, callee, cl->num_captures ? cl : nullptr);
+          ENTER(cl->function, callee + 1, callee, cl->num_captures ? cl : nullptr);
           break;
         }
         case Op::kCallHost: {
@@ -678,6 +728,7 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
       }
     }
 #undef SAFEPOINT
+#undef ENTER
   } catch (VmTrap& t) {
     if (depth > 0) frames[depth - 1].ip = ip;
     Trap trap = MakeTrap(t.kind, std::move(t.message), depth);
