@@ -320,113 +320,140 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
     }                                              \
   } while (0)
 
+    // Threaded dispatch: every handler ends by jumping straight to the next handler
+    // through this table (GCC/Clang labels-as-values), instead of returning to one shared
+    // switch, so each opcode gets its own well-predicted indirect branch. The switch is
+    // only entered for the first instruction. Bytes past the table are rejected by the
+    // verifier; the bound check keeps that true even if the verifier had a bug.
+    static const void* const kHandlers[kOpCount] = {
+#define TRINITY_OP_LABEL(name, mnemonic, a, b, pops, pushes) &&L_##name,
+        TRINITY_OPCODES(TRINITY_OP_LABEL)
+#undef TRINITY_OP_LABEL
+    };
+#define CASE(name) \
+  case Op::name:   \
+  L_##name
+#define NEXT()                                          \
+  do {                                                  \
+    uint8_t next_ = *ip++;                              \
+    if (__builtin_expect(next_ >= kOpCount, 0)) goto L_invalid; \
+    goto* kHandlers[next_];                             \
+  } while (0)
+
     for (;;) {
-      const Op op = static_cast<Op>(*ip++);
-      switch (op) {
-        case Op::kNop:
-          break;
-        case Op::kPushNil:
+      switch (static_cast<Op>(*ip++)) {
+        CASE(kNop):
+          NEXT();
+        CASE(kPushNil):
           *sp++ = Value::Nil();
-          break;
-        case Op::kPushTrue:
+          NEXT();
+        CASE(kPushTrue):
           *sp++ = Value::Bool(true);
-          break;
-        case Op::kPushFalse:
+          NEXT();
+        CASE(kPushFalse):
           *sp++ = Value::Bool(false);
-          break;
-        case Op::kPushInt:
+          NEXT();
+        CASE(kPushInt):
           *sp++ = Value::Int(ReadOperand<int32_t>(ip));
-          break;
-        case Op::kConst:
+          NEXT();
+        CASE(kConst):
           *sp++ = constants[ReadOperand<uint32_t>(ip)];
-          break;
-        case Op::kPop:
+          NEXT();
+        CASE(kPop):
           --sp;
-          break;
-        case Op::kDup:
+          NEXT();
+        CASE(kDup):
           sp[0] = sp[-1];
           ++sp;
-          break;
-        case Op::kDup2:
+          NEXT();
+        CASE(kDup2):
           sp[0] = sp[-2];
           sp[1] = sp[-1];
           sp += 2;
-          break;
-        case Op::kSwap: {
+          NEXT();
+        CASE(kSwap): {
           Value t = sp[-1];
           sp[-1] = sp[-2];
           sp[-2] = t;
-          break;
+          NEXT();
         }
-        case Op::kLoadLocal:
+        CASE(kLoadLocal):
           *sp++ = base[ReadOperand<uint16_t>(ip)];
-          break;
-        case Op::kStoreLocal:
+          NEXT();
+        CASE(kStoreLocal):
           base[ReadOperand<uint16_t>(ip)] = *--sp;
-          break;
-        case Op::kLoadGlobal:
+          NEXT();
+        CASE(kLoadGlobal):
           *sp++ = globals[ReadOperand<uint32_t>(ip)];
-          break;
-        case Op::kStoreGlobal:
+          NEXT();
+        CASE(kStoreGlobal):
           globals[ReadOperand<uint32_t>(ip)] = *--sp;
-          break;
-        case Op::kLoadCapture:
+          NEXT();
+        CASE(kLoadCapture):
           *sp++ = closure->captures[ReadOperand<uint16_t>(ip)];
-          break;
-        case Op::kNewBox:
+          NEXT();
+        CASE(kNewBox):
           sp[-1] = Value::Object(Tag::kBox, heap.NewBox(sp[-1]));
-          break;
-        case Op::kBoxGet:
+          NEXT();
+        CASE(kBoxGet):
           if (sp[-1].tag != Tag::kBox) TypeError1("box_get", sp[-1]);
           sp[-1] = AsBox(sp[-1])->value;
-          break;
-        case Op::kBoxSet:
+          NEXT();
+        CASE(kBoxSet):
           if (sp[-2].tag != Tag::kBox) TypeError1("box_set", sp[-2]);
           AsBox(sp[-2])->value = sp[-1];
           sp -= 2;
-          break;
-        case Op::kAdd:
+          NEXT();
+        CASE(kAdd):
           if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
             sp[-2].i = WrapAdd(sp[-2].i, sp[-1].i);
+          } else if (sp[-2].tag == Tag::kFloat && sp[-1].tag == Tag::kFloat) {
+            sp[-2].f = sp[-2].f + sp[-1].f;
           } else {
-            sp[-2] = Arith(*this, op, sp[-2], sp[-1]);
+            sp[-2] = Arith(*this, Op::kAdd, sp[-2], sp[-1]);
           }
           --sp;
-          break;
-        case Op::kSub:
+          NEXT();
+        CASE(kSub):
           if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
             sp[-2].i = WrapSub(sp[-2].i, sp[-1].i);
+          } else if (sp[-2].tag == Tag::kFloat && sp[-1].tag == Tag::kFloat) {
+            sp[-2].f = sp[-2].f - sp[-1].f;
           } else {
-            sp[-2] = Arith(*this, op, sp[-2], sp[-1]);
+            sp[-2] = Arith(*this, Op::kSub, sp[-2], sp[-1]);
           }
           --sp;
-          break;
-        case Op::kMul:
+          NEXT();
+        CASE(kMul):
           if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
             sp[-2].i = WrapMul(sp[-2].i, sp[-1].i);
+          } else if (sp[-2].tag == Tag::kFloat && sp[-1].tag == Tag::kFloat) {
+            sp[-2].f = sp[-2].f * sp[-1].f;
           } else {
-            sp[-2] = Arith(*this, op, sp[-2], sp[-1]);
+            sp[-2] = Arith(*this, Op::kMul, sp[-2], sp[-1]);
           }
           --sp;
-          break;
-        case Op::kMod:
+          NEXT();
+        CASE(kMod):
           // Fast path for the common case; zero and -1 divisors take the checked path.
           if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt && sp[-1].i > 0) {
             sp[-2].i = sp[-2].i % sp[-1].i;
           } else {
-            sp[-2] = Arith(*this, op, sp[-2], sp[-1]);
+            sp[-2] = Arith(*this, Op::kMod, sp[-2], sp[-1]);
           }
           --sp;
-          break;
-        case Op::kDiv:
+          NEXT();
+        CASE(kDiv):
           if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt && sp[-1].i > 0) {
             sp[-2].i = sp[-2].i / sp[-1].i;
+          } else if (sp[-2].tag == Tag::kFloat && sp[-1].tag == Tag::kFloat) {
+            sp[-2].f = sp[-2].f / sp[-1].f;
           } else {
-            sp[-2] = Arith(*this, op, sp[-2], sp[-1]);
+            sp[-2] = Arith(*this, Op::kDiv, sp[-2], sp[-1]);
           }
           --sp;
-          break;
-        case Op::kNeg:
+          NEXT();
+        CASE(kNeg):
           if (sp[-1].tag == Tag::kInt) {
             sp[-1].i = WrapSub(0, sp[-1].i);
           } else if (sp[-1].tag == Tag::kFloat) {
@@ -434,32 +461,32 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
           } else {
             TypeError1("-", sp[-1]);
           }
-          break;
-        case Op::kEq:
+          NEXT();
+        CASE(kEq):
           if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
             sp[-2] = Value::Bool(sp[-2].i == sp[-1].i);
           } else {
             sp[-2] = Value::Bool(ValuesEqual(sp[-2], sp[-1]));
           }
           --sp;
-          break;
-        case Op::kNe:
+          NEXT();
+        CASE(kNe):
           if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
             sp[-2] = Value::Bool(sp[-2].i != sp[-1].i);
           } else {
             sp[-2] = Value::Bool(!ValuesEqual(sp[-2], sp[-1]));
           }
           --sp;
-          break;
-        case Op::kLt:
+          NEXT();
+        CASE(kLt):
           if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
             sp[-2] = Value::Bool(sp[-2].i < sp[-1].i);
           } else {
             sp[-2] = Value::Bool(Compare("<", sp[-2], sp[-1]) == -1);
           }
           --sp;
-          break;
-        case Op::kLe:
+          NEXT();
+        CASE(kLe):
           if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
             sp[-2] = Value::Bool(sp[-2].i <= sp[-1].i);
           } else {
@@ -467,16 +494,16 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
             sp[-2] = Value::Bool(c == -1 || c == 0);
           }
           --sp;
-          break;
-        case Op::kGt:
+          NEXT();
+        CASE(kGt):
           if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
             sp[-2] = Value::Bool(sp[-2].i > sp[-1].i);
           } else {
             sp[-2] = Value::Bool(Compare(">", sp[-2], sp[-1]) == 1);
           }
           --sp;
-          break;
-        case Op::kGe:
+          NEXT();
+        CASE(kGe):
           if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
             sp[-2] = Value::Bool(sp[-2].i >= sp[-1].i);
           } else {
@@ -484,53 +511,65 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
             sp[-2] = Value::Bool(c == 1 || c == 0);
           }
           --sp;
-          break;
-        case Op::kNot:
+          NEXT();
+        CASE(kNot):
           sp[-1] = Value::Bool(!sp[-1].Truthy());
-          break;
-        case Op::kBitAnd:
-        case Op::kBitOr:
-        case Op::kBitXor:
-        case Op::kShl:
-        case Op::kShr:
-          sp[-2] = BitOp(op, sp[-2], sp[-1]);
+          NEXT();
+        CASE(kBitAnd):
+          sp[-2] = BitOp(Op::kBitAnd, sp[-2], sp[-1]);
           --sp;
-          break;
-        case Op::kBitNot:
+          NEXT();
+        CASE(kBitOr):
+          sp[-2] = BitOp(Op::kBitOr, sp[-2], sp[-1]);
+          --sp;
+          NEXT();
+        CASE(kBitXor):
+          sp[-2] = BitOp(Op::kBitXor, sp[-2], sp[-1]);
+          --sp;
+          NEXT();
+        CASE(kShl):
+          sp[-2] = BitOp(Op::kShl, sp[-2], sp[-1]);
+          --sp;
+          NEXT();
+        CASE(kShr):
+          sp[-2] = BitOp(Op::kShr, sp[-2], sp[-1]);
+          --sp;
+          NEXT();
+        CASE(kBitNot):
           if (sp[-1].tag != Tag::kInt) TypeError1("~", sp[-1]);
           sp[-1].i = ~sp[-1].i;
-          break;
-        case Op::kJump: {
+          NEXT();
+        CASE(kJump): {
           int32_t off = ReadOperand<int32_t>(ip);
           // Safepoints run before the jump so a trap there names the back-edge's line.
           if (off < 0) SAFEPOINT();
           ip += off;
-          break;
+          NEXT();
         }
-        case Op::kJumpIfFalse: {
+        CASE(kJumpIfFalse): {
           int32_t off = ReadOperand<int32_t>(ip);
           if (!(--sp)->Truthy()) {
             if (off < 0) SAFEPOINT();
             ip += off;
           }
-          break;
+          NEXT();
         }
-        case Op::kJumpIfTrue: {
+        CASE(kJumpIfTrue): {
           int32_t off = ReadOperand<int32_t>(ip);
           if ((--sp)->Truthy()) {
             if (off < 0) SAFEPOINT();
             ip += off;
           }
-          break;
+          NEXT();
         }
-        case Op::kCall: {
+        CASE(kCall): {
           uint32_t callee = ReadOperand<uint32_t>(ip);
           SAFEPOINT();
           Value* args_at = sp - functions[callee].arity;
           ENTER(callee, args_at, args_at, nullptr);
-          break;
+          NEXT();
         }
-        case Op::kCallValue: {
+        CASE(kCallValue): {
           uint8_t n = ReadOperand<uint8_t>(ip);
           SAFEPOINT();
           Value* callee = sp - n - 1;
@@ -546,9 +585,9 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
                                                 std::to_string(n));
           }
           ENTER(cl->function, callee + 1, callee, cl->num_captures ? cl : nullptr);
-          break;
+          NEXT();
         }
-        case Op::kCallHost: {
+        CASE(kCallHost): {
           uint32_t index = ReadOperand<uint32_t>(ip);
           uint8_t n = ReadOperand<uint8_t>(ip);
           const HostFunctions::Entry& host_fn = *imports[index];
@@ -580,17 +619,17 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
           Value v = FromHost(r->value());
           sp -= n;
           *sp++ = v;
-          break;
+          NEXT();
         }
-        case Op::kCallBuiltin: {
+        CASE(kCallBuiltin): {
           auto id = static_cast<Builtin>(ReadOperand<uint16_t>(ip));
           uint8_t n = ReadOperand<uint8_t>(ip);
           Value v = CallBuiltin(*this, id, sp - n, n);
           sp -= n;
           *sp++ = v;
-          break;
+          NEXT();
         }
-        case Op::kReturn: {
+        CASE(kReturn): {
           Value v = sp[-1];
           Frame& done = frames[--depth];
           *done.result = v;
@@ -603,35 +642,35 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
           ip = caller.ip;
           base = caller.base;
           closure = caller.closure;
-          break;
+          NEXT();
         }
-        case Op::kPushFunc: {
+        CASE(kPushFunc): {
           uint32_t f = ReadOperand<uint32_t>(ip);
           if (function_values[f].tag != Tag::kFunction) {
             function_values[f] = Value::Object(Tag::kFunction, heap.NewClosure(f, 0));
           }
           *sp++ = function_values[f];
-          break;
+          NEXT();
         }
-        case Op::kMakeClosure: {
+        CASE(kMakeClosure): {
           uint32_t f = ReadOperand<uint32_t>(ip);
           uint8_t n = ReadOperand<uint8_t>(ip);
           Closure* c = heap.NewClosure(f, n);
           for (uint8_t i = 0; i < n; ++i) c->captures[i] = sp[i - n];
           sp -= n;
           *sp++ = Value::Object(Tag::kFunction, c);
-          break;
+          NEXT();
         }
-        case Op::kNewArray: {
+        CASE(kNewArray): {
           uint32_t n = ReadOperand<uint32_t>(ip);
           Array* a = heap.NewArray(n);
           for (uint32_t i = 0; i < n; ++i) a->items[i] = sp[static_cast<ptrdiff_t>(i) - n];
           a->size = n;
           sp -= n;
           *sp++ = Value::Object(Tag::kArray, a);
-          break;
+          NEXT();
         }
-        case Op::kNewMap: {
+        CASE(kNewMap): {
           uint32_t n = ReadOperand<uint32_t>(ip);
           Map* m = heap.NewMap(n);
           Value* pairs = sp - 2 * static_cast<ptrdiff_t>(n);
@@ -640,36 +679,36 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
           }
           sp = pairs;
           *sp++ = Value::Object(Tag::kMap, m);
-          break;
+          NEXT();
         }
-        case Op::kIndexGet:
+        CASE(kIndexGet):
           sp[-2] = IndexGet(*this, sp[-2], sp[-1]);
           --sp;
-          break;
-        case Op::kIndexSet:
+          NEXT();
+        CASE(kIndexSet):
           IndexSet(*this, sp[-3], sp[-2], sp[-1]);
           sp -= 3;
-          break;
-        case Op::kLen:
+          NEXT();
+        CASE(kLen):
           sp[-1] = Length(sp[-1]);
-          break;
-        case Op::kArrayPush:
+          NEXT();
+        CASE(kArrayPush):
           if (sp[-2].tag != Tag::kArray) TypeError2("push", sp[-2], sp[-1]);
           heap.ArrayPush(AsArray(sp[-2]), sp[-1]);
           sp -= 2;
-          break;
-        case Op::kArrayPop: {
+          NEXT();
+        CASE(kArrayPop): {
           if (sp[-1].tag != Tag::kArray) TypeError1("pop", sp[-1]);
           Array* a = AsArray(sp[-1]);
           if (a->size == 0) ThrowTrap(TrapKind::kIndexOutOfRange, "pop from an empty array");
           sp[-1] = a->items[--a->size];
-          break;
+          NEXT();
         }
-        case Op::kSlice:
+        CASE(kSlice):
           sp[-3] = Slice(*this, sp[-3], sp[-2], sp[-1]);
           sp -= 2;
-          break;
-        case Op::kIterNext: {
+          NEXT();
+        CASE(kIterNext): {
           uint16_t slot = ReadOperand<uint16_t>(ip);
           int32_t off = ReadOperand<int32_t>(ip);
           Value& container = base[slot];
@@ -716,19 +755,22 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
             if (off < 0) SAFEPOINT();
             ip += off;
           }
-          break;
+          NEXT();
         }
-        case Op::kTrap: {
+        CASE(kTrap): {
           Value msg = *--sp;
           ThrowTrap(TrapKind::kError, DisplayString(msg, mod));
         }
         case Op::kCount:
         default:
+        L_invalid:
           ThrowTrap(TrapKind::kInternal, "invalid opcode reached the interpreter");
       }
     }
 #undef SAFEPOINT
 #undef ENTER
+#undef CASE
+#undef NEXT
   } catch (VmTrap& t) {
     if (depth > 0) frames[depth - 1].ip = ip;
     Trap trap = MakeTrap(t.kind, std::move(t.message), depth);
