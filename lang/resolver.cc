@@ -342,6 +342,11 @@ class Resolver {
   }
 
   void AssignTarget(Expr& target) {
+    if (target.kind == ExprKind::kMember && IsMathNamespace(*target.left)) {
+      // math.pi and friends are constants and built-ins, not fields of a variable.
+      diags_.Error(target.line, target.col, "cannot assign to builtin 'math." + target.text + "'");
+      return;
+    }
     if (target.kind != ExprKind::kName) {
       Expression(target);
       return;

@@ -590,33 +590,9 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
         CASE(kCallHost): {
           uint32_t index = ReadOperand<uint32_t>(ip);
           uint8_t n = ReadOperand<uint8_t>(ip);
-          const HostFunctions::Entry& host_fn = *imports[index];
-          if (host_fn.arity != HostFunctions::kVariadic && host_fn.arity != n) {
-            ThrowTrap(TrapKind::kHostError, "host function '" + host_fn.name + "' expects " +
-                                                std::to_string(host_fn.arity) +
-                                                " argument(s), got " + std::to_string(n));
-          }
           frames[depth - 1].ip = ip;
           this->sp = sp;
-          std::optional<Result<HostValue, std::string>> r;
-          auto call = [&] {
-            try {
-              r.emplace(host_fn.fn(HostArgs(sp - n, n)));
-            } catch (const VmTrap&) {
-              throw;
-            } catch (const std::exception& e) {
-              r.emplace(Err(std::string("host function threw: ") + e.what()));
-            } catch (...) {
-              r.emplace(Err(std::string("host function threw an exception")));
-            }
-          };
-          if (options.gate != nullptr) {
-            options.gate->RunHost(call);
-          } else {
-            call();
-          }
-          if (!r->ok()) ThrowTrap(TrapKind::kHostError, host_fn.name + ": " + r->error());
-          Value v = FromHost(r->value());
+          Value v = CallHost(index, sp - n, n);
           sp -= n;
           *sp++ = v;
           NEXT();
@@ -778,6 +754,34 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
     this->sp = stack_begin;
     return Err(std::move(trap));
   }
+}
+
+Value Instance::Impl::CallHost(uint32_t index, const Value* args, uint8_t n) {
+  const HostFunctions::Entry& host_fn = *imports[index];
+  if (host_fn.arity != HostFunctions::kVariadic && host_fn.arity != n) {
+    ThrowTrap(TrapKind::kHostError, "host function '" + host_fn.name + "' expects " +
+                                        std::to_string(host_fn.arity) + " argument(s), got " +
+                                        std::to_string(n));
+  }
+  std::optional<Result<HostValue, std::string>> r;
+  auto call = [&] {
+    try {
+      r.emplace(host_fn.fn(HostArgs(args, n)));
+    } catch (const VmTrap&) {
+      throw;
+    } catch (const std::exception& e) {
+      r.emplace(Err(std::string("host function threw: ") + e.what()));
+    } catch (...) {
+      r.emplace(Err(std::string("host function threw an exception")));
+    }
+  };
+  if (options.gate != nullptr) {
+    options.gate->RunHost(call);
+  } else {
+    call();
+  }
+  if (!r->ok()) ThrowTrap(TrapKind::kHostError, host_fn.name + ": " + r->error());
+  return FromHost(r->value());
 }
 
 Trap Instance::Impl::MakeTrap(TrapKind kind, std::string message, size_t active) const {

@@ -72,6 +72,9 @@ class Instance::Impl {
   Result<Value, Trap> Execute(uint32_t function, const Value* args, size_t argc);
   // The interpreter loop itself.
   Result<Value, Trap> Run(uint32_t function, const Value* args, size_t argc);
+  // Calls import `index` with `n` arguments (through the gate's host domain); kept out of
+  // the loop so the threaded dispatch never jumps across a live C++ object.
+  Value CallHost(uint32_t index, const Value* args, uint8_t n);
 
   // Everything the collector must keep alive outside the heap graph.
   void MarkRoots(Heap& heap);

@@ -9,6 +9,8 @@ namespace trinity {
 
 template <typename E>
 struct Err {
+  // A constructor (not aggregate init) so the deduction guide below works with clang 14.
+  explicit Err(E e) : error(std::move(e)) {}
   E error;
 };
 template <typename E>

@@ -35,6 +35,9 @@ Result<std::shared_ptr<const Module>, LoadError> LoadModule(std::span<const uint
 // deep copies (cycles are cut at depth 64 into nil).
 struct HostValue {
   enum class Type : uint8_t { kNil, kBool, kInt, kFloat, kString, kArray, kMap, kFunction, kHandle };
+  // Declared here and defaulted after the class: clang 14 otherwise loops checking the
+  // vector<pair<HostValue, HostValue>> member while HostValue is still incomplete.
+  HostValue();
   Type type = Type::kNil;
   bool b = false;
   int64_t i = 0;  // int value, or handle id for kHandle
@@ -55,6 +58,8 @@ struct HostValue {
   std::string ToString() const;
   bool operator==(const HostValue& o) const;
 };
+
+inline HostValue::HostValue() = default;
 
 // Read-only view of the arguments of a host call. Cheap accessors for the common types;
 // each As* traps the call with a type error when the argument has another type.
