@@ -10,7 +10,7 @@
 namespace trinity::fuzz {
 
 CountingMemoryProvider::~CountingMemoryProvider() {
-  for (auto& [block, size] : live_) std::free(block);
+  for (auto& [block, size] : live_) DefaultMemoryProvider().Free(block, size);
 }
 
 void* CountingMemoryProvider::Allocate(size_t size, size_t align) {
@@ -18,10 +18,8 @@ void* CountingMemoryProvider::Allocate(size_t size, size_t align) {
     InvariantFailed("MemoryProvider::Allocate called with a bad alignment",
                     std::to_string(align));
   }
-  size_t a = align < alignof(std::max_align_t) ? alignof(std::max_align_t) : align;
-  // aligned_alloc wants a non-zero multiple of the alignment.
-  size_t rounded = size == 0 ? a : (size + a - 1) & ~(a - 1);
-  void* block = std::aligned_alloc(a, rounded);
+  // The runtime's own default provider does the allocating, so it is exercised too.
+  void* block = DefaultMemoryProvider().Allocate(size, align);
   if (block == nullptr) return nullptr;
   live_.emplace(block, size);
   outstanding_bytes_ += size;
@@ -38,7 +36,7 @@ void CountingMemoryProvider::Free(void* block, size_t size) {
   }
   outstanding_bytes_ -= size;
   live_.erase(it);
-  std::free(block);
+  DefaultMemoryProvider().Free(block, size);
 }
 
 Limits FuzzLimits() {
@@ -84,8 +82,16 @@ void CallEveryExport(Instance& instance) {
 void RunModuleChecked(std::shared_ptr<const Module> module) {
   HostFunctions host;
   for (const std::string& name : module->imports) {
-    host.Register(name, HostFunctions::kVariadic,
-                  [](HostArgs) -> Result<HostValue, std::string> { return HostValue::Nil(); });
+    // Echo the arguments back as an array: both directions of value conversion get
+    // plugin-shaped inputs (nested, cyclic, huge), not just nil.
+    host.Register(name, HostFunctions::kVariadic, [](HostArgs args) -> Result<HostValue, std::string> {
+      HostValue echo = HostValue::Array({});
+      for (size_t i = 0; i < args.size(); ++i) echo.items.push_back(args.Get(i));
+      (void)echo.ToString();
+      if (args.size() > 0 && args.TypeOf(0) == HostValue::Type::kString) (void)args.String(0);
+      if (args.size() > 0 && args.IsInt(0) && args.Int(0) < 0) return Err(std::string("negative"));
+      return echo;
+    });
   }
   CountingMemoryProvider memory;
   {
