@@ -18,6 +18,7 @@ std::optional<Command> CommandFromName(std::string_view name) {
   if (name == "asm") return Command::kAsm;
   if (name == "disasm") return Command::kDisasm;
   if (name == "verify") return Command::kVerify;
+  if (name == "policy") return Command::kPolicy;
   return std::nullopt;
 }
 
@@ -52,8 +53,62 @@ const char* CommandName(Command c) {
     case Command::kAsm: return "asm";
     case Command::kDisasm: return "disasm";
     case Command::kVerify: return "verify";
+    case Command::kPolicy: return "policy";
     default: return "trinity";
   }
+}
+
+// `policy list` | `policy show NAME`: no FILE, no options but --help.
+Result<CliArgs, Failure> ParsePolicy(const std::vector<std::string>& argv, CliArgs args) {
+  std::vector<std::string> words(argv.begin() + 1, argv.end());
+  for (const std::string& w : words) {
+    if (w == "--help" || w == "-h") {
+      args.help_for = Command::kPolicy;
+      args.command = Command::kHelp;
+      return args;
+    }
+  }
+  if (words.size() == 1 && words[0] == "list") {
+    args.policy_action = "list";
+    return args;
+  }
+  if (words.size() == 2 && words[0] == "show") {
+    args.policy_action = "show";
+    args.policy_name = words[1];
+    return args;
+  }
+  return Usage("policy expects 'list' or 'show NAME'");
+}
+
+// Options of `run` that are words, not numbers.
+Result<Unit, Failure> ApplyRunWord(CliArgs& args, const std::string& flag, const std::string& value) {
+  if (flag == "--sandbox") {
+    if (value != "strict" && value != "server" && value != "none") {
+      return Usage("--sandbox expects strict, server or none, got '" + value + "'");
+    }
+    args.sandbox = value;
+  } else if (flag == "--isolate") {
+    if (value == "none") {
+      args.isolate = Isolate::kNone;
+    } else if (value == "mpk") {
+      args.isolate = Isolate::kMpk;
+    } else if (value == "process") {
+      args.isolate = Isolate::kProcess;
+    } else {
+      return Usage("--isolate expects none, mpk or process, got '" + value + "'");
+    }
+  } else {
+    if (value.empty()) return Usage(flag + " needs a path");
+    if (flag == "--allow-read") args.allow_read.push_back(value);
+    if (flag == "--allow-write") args.allow_write.push_back(value);
+    if (flag == "--allow-append") args.allow_append.push_back(value);
+  }
+  return Unit{};
+}
+
+bool IsRunWord(const std::string& flag) {
+  return flag == "--sandbox" || flag == "--isolate" || flag == "--allow-read" ||
+         flag == "--allow-write" || flag == "--allow-append";
 }
 
 }  // namespace
@@ -75,10 +130,11 @@ Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv) {
   if (!command) {
     if (first.starts_with("-")) return Usage("unknown option '" + first + "'");
     return Usage("unknown command '" + first +
-                 "' (expected run, compile, asm, disasm or verify)");
+                 "' (expected run, compile, asm, disasm, verify or policy)");
   }
   args.command = *command;
   const std::string name = CommandName(*command);
+  if (*command == Command::kPolicy) return ParsePolicy(argv, std::move(args));
 
   for (size_t i = 1; i < argv.size(); ++i) {
     std::string arg = argv[i];
@@ -111,7 +167,7 @@ Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv) {
     bool known = (TakesOutput(*command) && flag == "-o") ||
                  (TakesRunOptions(*command) &&
                   (flag == "--entry" || flag == "--fuel" || flag == "--max-heap" ||
-                   flag == "--max-depth" || flag == "--timeout"));
+                   flag == "--max-depth" || flag == "--timeout" || IsRunWord(flag)));
     if (!known) return Usage("unknown option '" + flag + "' for " + name);
     if (!has_value) {
       if (i + 1 >= argv.size()) return Usage(flag + " needs a value");
@@ -120,6 +176,9 @@ Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv) {
     if (flag == "-o") {
       if (value.empty()) return Usage("-o needs a file name");
       args.output = value;
+    } else if (IsRunWord(flag)) {
+      auto applied = ApplyRunWord(args, flag, value);
+      if (!applied) return Err(applied.error());
     } else if (flag == "--entry") {
       if (value.empty()) return Usage("--entry needs a function name");
       args.entry = value;

@@ -10,6 +10,7 @@ int RunCommand(const CliArgs& args);      // cli_run.cc
 int CompileCommand(const CliArgs& args);  // compile and asm: input -> .tbc
 int DisasmCommand(const CliArgs& args);
 int VerifyCommand(const CliArgs& args);
+int PolicyCommand(const CliArgs& args);    // cli_policy.cc
 
 // Prints a Failure's message on stderr and returns its status.
 int Report(const Failure& failure);

@@ -16,6 +16,7 @@ commands:
   asm FILE.tasm -o OUT.tbc    assemble text to bytecode (not verified; use verify)
   disasm FILE                 print a module as assembly text
   verify FILE                 load and verify a module; prints "ok" or why it is rejected
+  policy list | show NAME     the seccomp policies `run --sandbox` applies, with reasons
 
 options:
   --help, -h                  this text; `trinity COMMAND --help` for one command
@@ -43,11 +44,31 @@ options:
   --max-depth N       nested plugin calls allowed (default 512)
   --timeout MS        wall-clock limit per call in milliseconds; 0 = none
 
+confinement (see `trinity policy show NAME`):
+  --sandbox POLICY    strict, server or none: the seccomp policy the process (or worker)
+                      locks itself into after loading and before plugin code runs; a
+                      refused system call traps with 'forbidden syscall'. Default: none
+                      in-process, strict with --isolate=process
+  --isolate MODE      mpk: the plugin's memory under its own protection key (default
+                      where the CPU has MPK; otherwise none, with a notice on stderr);
+                      process: run in a forked worker locked down with --sandbox;
+                      none: in this process without MPK
+  --allow-read PATH   grant read_file on PATH (a directory grants the files in it)
+  --allow-write PATH  grant write_file on PATH (created or emptied at start-up)
+  --allow-append PATH grant append_file on PATH (created if missing)
+
 host functions available to plugins (declare with `import fn NAME(...)`):
   log(msg)            writes msg to stderr, prefixed "[plugin] "; returns nil
   clock_ms()          monotonic clock in milliseconds, as an int
   getenv(name)        value of environment variable `name` if it starts with TRINITY_,
                       else nil (the rest of the environment stays with the host)
+  read_file(name)     contents of a file granted with --allow-read, as a string
+  write_file(name, data)  writes data to a --allow-write file, after what the plugin
+                      wrote before in this run; returns the byte count
+  append_file(name, data) appends data to a --allow-append file; returns the byte count
+                      Names are the paths as granted; anything else traps (host error).
+                      File I/O goes through a restricted io_uring on descriptors opened
+                      at start-up: nothing else can be opened once the plugin runs.
 
 exit status: 0 ok, 1 trap (kind, message, function, line and a stack trace on stderr),
 2 usage error, 65 invalid plugin, 66 unreadable file.
@@ -76,6 +97,14 @@ into exactly the same bytecode. Bytecode is shown even when it would fail verifi
 
 Reads and verifies a module (.tbc; .tri and .tasm are compiled/assembled first).
 Prints "ok" and exits 0, or prints why it is rejected and exits 65.
+)";
+    case Command::kPolicy:
+      return R"(usage: trinity policy list
+       trinity policy show NAME
+
+Prints the seccomp policies `trinity run --sandbox` applies. `show` prints the policy's
+table: its default action, then each system call with its action, the argument
+condition if any, and the reason the row is there.
 )";
     case Command::kHelp:
     case Command::kVersion:

@@ -1,16 +1,20 @@
 // `trinity run`: load (always through the verifier), instantiate with the command-line
-// limits and the CLI's host functions, run the top-level code, then call the entry.
+// limits and the CLI's host functions, lock down (--sandbox), run the top-level code, then
+// call the entry — in this process, or in a sandboxed worker (--isolate=process).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "isolation/containment_gate.h"
+#include "isolation/mpk_isolation.h"
+#include "isolation/process_tier.h"
 #include "runtime/module.h"
 #include "runtime/trinity.h"
 #include "tools/cli_commands.h"
-#include "tools/cli_host_functions.h"
 #include "tools/cli_input.h"
+#include "tools/cli_sandbox.h"
 
 namespace trinity::cli {
 namespace {
@@ -46,6 +50,86 @@ void PrintResult(const HostValue& v) {
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
+// --isolate=process: one strict worker runs the whole plugin; its output comes back with
+// the reply. Grants are opened in the worker, before it locks itself down.
+int RunInWorker(const CliArgs& args, const SandboxPlan& plan, const Input& input,
+                const Module& m, const std::string& entry) {
+  auto bytes = ToBytes(input);
+  if (!bytes) return Report(bytes.error());
+  // Fail on bad grants here, with the usual message, rather than inside the worker.
+  if (auto host = SandboxedHostFunctions(args); !host) return Report(host.error());
+  isolation::ProcessSupervisor::Options options;
+  options.policy = plan.policy;
+  options.make_host = [&args] {
+    auto host = SandboxedHostFunctions(args);
+    return host ? std::move(host.value()) : HostFunctions{};
+  };
+  auto supervisor = isolation::ProcessSupervisor::Start(std::move(options));
+  if (!supervisor) return Report(Failure{kExitInvalidInput, "trinity: " + supervisor.error() + "\n"});
+  isolation::ProcessRequest request;
+  request.module = std::move(bytes.value());
+  request.entry = entry;
+  request.args = args.plugin_args;
+  request.limits = LimitsFrom(args);
+  isolation::ProcessResult result = supervisor.value()->Run(request);
+  std::fwrite(result.output.data(), 1, result.output.size(), stdout);
+  if (result.setup_error) {
+    return Report(Failure{kExitInvalidInput, "trinity: cannot run " + args.input + " in a worker: " +
+                                                 *result.setup_error + "\n"});
+  }
+  if (result.trap) return ReportTrap(*result.trap, m, args.input);
+  if (result.result) std::fputs((*result.result + "\n").c_str(), stdout);
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+// In this process: the instance is created, then the process locks down, then plugin code
+// runs. After lock-down the command only prints and exits.
+int RunHere(const CliArgs& args, const SandboxPlan& plan,
+            std::shared_ptr<const Module> module, const std::string& entry) {
+  const Module& m = *module;
+  auto host = SandboxedHostFunctions(args);
+  if (!host) return Report(host.error());
+  InstanceOptions options;
+  options.limits = LimitsFrom(args);
+  options.print = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
+  // Declared before the instance, which must be destroyed first.
+  std::unique_ptr<isolation::MpkDomain> domain;
+  isolation::ContainmentGate containment;
+  if (plan.isolate == Isolate::kMpk) {
+    auto created = isolation::MpkDomain::Create(plan.mpk_required
+                                                    ? isolation::IsolationPolicy::kRequired
+                                                    : isolation::IsolationPolicy::kPreferred);
+    if (!created) return Report(Failure{kExitInvalidInput, "trinity: " + created.error() + "\n"});
+    domain = std::move(created.value());
+    domain->Configure(options);
+  } else if (plan.policy != nullptr) {
+    options.gate = &containment;  // seccomp traps end the call, not the process
+  }
+  auto instance = Instance::Create(std::move(module), host.value(), options);
+  if (!instance) {
+    return Report(Failure{kExitInvalidInput,
+                          "trinity: cannot instantiate " + args.input + ": " +
+                              instance.error() + "\n"});
+  }
+  if (auto locked = LockDown(plan); !locked) return Report(locked.error());
+  auto finish = [&](int status) {
+    if (plan.policy != nullptr) ExitLockedDown(status);
+    return status;
+  };
+  auto started = instance.value()->Start();
+  if (!started) return finish(ReportTrap(started.error(), m, args.input));
+  if (entry.empty()) return finish(kExitOk);
+
+  std::vector<HostValue> call_args;
+  for (const std::string& a : args.plugin_args) call_args.push_back(HostValue::String(a));
+  auto result = instance.value()->Call(entry, call_args);
+  if (!result) return finish(ReportTrap(result.error(), m, args.input));
+  PrintResult(result.value());
+  std::fflush(stdout);
+  return finish(kExitOk);
+}
+
 }  // namespace
 
 int RunCommand(const CliArgs& args) {
@@ -69,27 +153,9 @@ int RunCommand(const CliArgs& args) {
     entry = "main";
   }
 
-  InstanceOptions options;
-  options.limits = LimitsFrom(args);
-  options.print = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
-  HostFunctions host = CliHostFunctions();
-  auto instance = Instance::Create(module.value(), host, options);
-  if (!instance) {
-    return Report(Failure{kExitInvalidInput,
-                          "trinity: cannot instantiate " + args.input + ": " +
-                              instance.error() + "\n"});
-  }
-  auto started = instance.value()->Start();
-  if (!started) return ReportTrap(started.error(), m, args.input);
-  if (entry.empty()) return kExitOk;
-
-  std::vector<HostValue> call_args;
-  for (const std::string& a : args.plugin_args) call_args.push_back(HostValue::String(a));
-  auto result = instance.value()->Call(entry, call_args);
-  if (!result) return ReportTrap(result.error(), m, args.input);
-  PrintResult(result.value());
-  std::fflush(stdout);
-  return kExitOk;
+  const SandboxPlan plan = PlanSandbox(args);
+  if (plan.isolate == Isolate::kProcess) return RunInWorker(args, plan, input.value(), m, entry);
+  return RunHere(args, plan, module.value(), entry);
 }
 
 }  // namespace trinity::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     case Command::kAsm: return CompileCommand(args);
     case Command::kDisasm: return DisasmCommand(args);
     case Command::kVerify: return VerifyCommand(args);
+    case Command::kPolicy: return PolicyCommand(args);
   }
   return kExitUsage;
 }

@@ -1,30 +1,14 @@
 // The reference tier: runs conformance programs on the bytecode interpreter through the
-// public embedding API, exactly as a host would. Also defines the host functions the
-// suite's `import fn` programs link against.
+// public embedding API, exactly as a host would.
 #include <memory>
 #include <string>
 
 #include "runtime/trinity.h"
+#include "tests/conformance/conformance_host.h"
 #include "tests/conformance/tier.h"
 
 namespace trinity::conformance {
 namespace {
-
-// host_add keeps ints as ints so programs can tell a host result from a float promotion.
-HostFunctions ConformanceHostFunctions() {
-  HostFunctions host;
-  host.Register("host_add", 2, [](HostArgs args) -> Result<HostValue, std::string> {
-    if (args.IsInt(0) && args.IsInt(1)) {
-      return HostValue::Int(static_cast<int64_t>(static_cast<uint64_t>(args.Int(0)) +
-                                                 static_cast<uint64_t>(args.Int(1))));
-    }
-    return HostValue::Float(args.Number(0) + args.Number(1));
-  });
-  host.Register("host_fail", 1, [](HostArgs args) -> Result<HostValue, std::string> {
-    return Err(std::string(args.String(0)));
-  });
-  return host;
-}
 
 class InterpreterTier : public Tier {
  public:
@@ -40,16 +24,14 @@ class InterpreterTier : public Tier {
     InstanceOptions options;
     options.limits = program.limits;
     options.print = [&out](std::string_view text) { out.output.append(text); };
-    auto instance = Instance::Create(module.value(), ConformanceHostFunctions(), options);
+    auto instance = Instance::Create(module.value(), ConformanceHost(), options);
     if (!instance.ok()) {
       out.setup_error = "instance creation failed: " + instance.error();
       return out;
     }
     auto result = instance.value()->Start();
     if (!result.ok()) {
-      const Trap& trap = result.error();
-      out.trap = TrapInfo{std::string(TrapKindName(trap.kind)), trap.line, trap.message,
-                          trap.ToString()};
+      out.trap = ToTrapInfo(result.error());
     }
     return out;
   }

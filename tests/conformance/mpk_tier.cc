@@ -9,26 +9,11 @@
 #include "isolation/mpk_isolation.h"
 #include "isolation/pkru.h"
 #include "runtime/trinity.h"
+#include "tests/conformance/conformance_host.h"
 #include "tests/conformance/tier.h"
 
 namespace trinity::conformance {
 namespace {
-
-// The same host functions as the interpreter tier.
-HostFunctions MpkHostFunctions() {
-  HostFunctions host;
-  host.Register("host_add", 2, [](HostArgs args) -> Result<HostValue, std::string> {
-    if (args.IsInt(0) && args.IsInt(1)) {
-      return HostValue::Int(static_cast<int64_t>(static_cast<uint64_t>(args.Int(0)) +
-                                                 static_cast<uint64_t>(args.Int(1))));
-    }
-    return HostValue::Float(args.Number(0) + args.Number(1));
-  });
-  host.Register("host_fail", 1, [](HostArgs args) -> Result<HostValue, std::string> {
-    return Err(std::string(args.String(0)));
-  });
-  return host;
-}
 
 class MpkTier : public Tier {
  public:
@@ -46,7 +31,7 @@ class MpkTier : public Tier {
     options.print = [&out](std::string_view text) { out.output.append(text); };
     const bool mpk = isolation::MpkAvailable();
     auto isolated = isolation::CreateIsolatedInstance(
-        module.value(), MpkHostFunctions(), options,
+        module.value(), ConformanceHost(), options,
         mpk ? isolation::IsolationPolicy::kRequired : isolation::IsolationPolicy::kPreferred);
     if (!isolated.ok()) {
       out.setup_error = "isolated instance creation failed: " + isolated.error();
@@ -57,9 +42,7 @@ class MpkTier : public Tier {
     const uint32_t pkru = mpk ? isolation::ReadPkru() : 0;
     auto result = isolated.value().instance->Start();
     if (!result.ok()) {
-      const Trap& trap = result.error();
-      out.trap = TrapInfo{std::string(TrapKindName(trap.kind)), trap.line, trap.message,
-                          trap.ToString()};
+      out.trap = ToTrapInfo(result.error());
     }
     if (mpk && isolation::ReadPkru() != pkru) out.setup_error = "PKRU changed by the call";
     return out;

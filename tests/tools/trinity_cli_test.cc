@@ -14,7 +14,19 @@ namespace {
 struct Outcome {
   int status = -1;
   std::string out, err;
+  std::string raw_err;  // err before the MPK notice was taken out
 };
+
+// Where the CPU lacks protection keys, `run` says once that it runs without MPK (the
+// default --isolate is mpk where available). Tests of everything else ignore that line.
+std::string WithoutMpkNotice(const std::string& err) {
+  const std::string tail = "running plugins without MPK isolation\n";
+  size_t end = err.find(tail);
+  if (end == std::string::npos) return err;
+  size_t start = err.rfind("trinity: ", end);
+  if (start == std::string::npos) return err;
+  return err.substr(0, start) + err.substr(end + tail.size());
+}
 
 std::string TmpDir() {
   const char* t = std::getenv("TEST_TMPDIR");
@@ -50,7 +62,8 @@ Outcome Trinity(const std::string& args, const std::string& env = "") {
   Outcome o;
   o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
   o.out = Slurp(out);
-  o.err = Slurp(err);
+  o.raw_err = Slurp(err);
+  o.err = WithoutMpkNotice(o.raw_err);
   return o;
 }
 
@@ -322,6 +335,130 @@ export fn main() {
     EXPECT_EQ(Trinity("disasm " + src).out, d.out);
     EXPECT_EQ(Trinity("run " + tbc).out, Trinity("run " + tbc2).out);
   }
+}
+
+// --- Confinement: policy, --sandbox, --isolate, --allow-* ----------------------------
+
+TEST(TrinityCli, PolicyListAndShowPrintTheTables) {
+  Outcome list = Trinity("policy list");
+  EXPECT_EQ(list.status, 0) << list.err;
+  EXPECT_TRUE(Contains(list.out, "strict\t")) << list.out;
+  EXPECT_TRUE(Contains(list.out, "server\t")) << list.out;
+  EXPECT_TRUE(Contains(list.out, "none\t")) << list.out;
+  Outcome strict = Trinity("policy show strict");
+  EXPECT_EQ(strict.status, 0) << strict.err;
+  EXPECT_TRUE(Contains(strict.out, "default: refuse")) << strict.out;
+  EXPECT_TRUE(Contains(strict.out, "refuse pkey_mprotect")) << strict.out;
+  EXPECT_TRUE(Contains(strict.out, "undoes MPK isolation")) << strict.out;
+  EXPECT_TRUE(Contains(strict.out, "allow  io_uring_enter")) << strict.out;
+  Outcome server = Trinity("policy show server");
+  EXPECT_TRUE(Contains(server.out, "default: allow")) << server.out;
+  EXPECT_TRUE(Contains(server.out, "refuse process_vm_writev")) << server.out;
+  Outcome bogus = Trinity("policy show bogus");
+  EXPECT_EQ(bogus.status, 2);
+  EXPECT_TRUE(Contains(bogus.err, "no policy 'bogus'")) << bogus.err;
+  EXPECT_EQ(Trinity("policy").status, 2);
+  Outcome help = Trinity("policy --help");
+  EXPECT_EQ(help.status, 0);
+  EXPECT_TRUE(Contains(help.out, "trinity policy show NAME")) << help.out;
+}
+
+TEST(TrinityCli, RunsUnderEachSandboxAndIsolation) {
+  std::string path = WriteTmp("sandboxed_fib.tri", kFib);
+  for (std::string sandbox : {"strict", "server", "none"}) {
+    for (std::string isolate : {"none", "process"}) {
+      SCOPED_TRACE(sandbox + "/" + isolate);
+      Outcome o = Trinity("run --sandbox=" + sandbox + " --isolate " + isolate + " " + path);
+      EXPECT_EQ(o.status, 0) << o.err;
+      EXPECT_EQ(o.out, "6765\n");
+      EXPECT_EQ(o.err, "");
+    }
+  }
+}
+
+TEST(TrinityCli, TrapsAreReportedAlikeInAWorker) {
+  std::string path = WriteTmp("worker_trap.tri", R"(fn div(a, b) { return a / b }
+export fn main() {
+  print("before")
+  return div(1, 0)
+}
+)");
+  Outcome here = Trinity("run --isolate=none --sandbox=strict " + path);
+  Outcome worker = Trinity("run --isolate=process " + path);
+  EXPECT_EQ(here.status, 1);
+  EXPECT_EQ(worker.status, 1);
+  EXPECT_EQ(worker.out, "before\n");
+  EXPECT_EQ(worker.err, here.err);
+  EXPECT_TRUE(Contains(worker.err, "trap: division by zero")) << worker.err;
+  EXPECT_TRUE(Contains(worker.err, "at fn div")) << worker.err;
+}
+
+TEST(TrinityCli, GrantedFilesOnlyAndNothingElse) {
+  std::string in = WriteTmp("granted_in.txt", "granted text");
+  std::string out = TmpDir() + "/granted_out.txt";
+  std::string log = WriteTmp("granted_log.txt", "first\n");
+  WriteTmp("not_granted.txt", "secret");
+  std::string path = WriteTmp("io.tri", R"(import fn read_file(name)
+import fn write_file(name, data)
+import fn append_file(name, data)
+export fn main(input, output, log) {
+  let text = read_file(input)
+  write_file(output, upper(text))
+  append_file(log, "second\n")
+  return len(text)
+}
+export fn steal(name) { return read_file(name) }
+)");
+  for (std::string mode : {"--isolate=none --sandbox=strict", "--isolate=process"}) {
+    SCOPED_TRACE(mode);
+    WriteTmp("granted_log.txt", "first\n");
+    std::string grants = " --allow-read " + in + " --allow-write " + out + " --allow-append " + log;
+    Outcome o = Trinity("run " + mode + grants + " " + path + " -- " + in + " " + out + " " + log);
+    EXPECT_EQ(o.status, 0) << o.err;
+    EXPECT_EQ(o.out, "12\n");
+    EXPECT_EQ(Slurp(out), "GRANTED TEXT");
+    EXPECT_EQ(Slurp(log), "first\nsecond\n");
+    Outcome steal = Trinity("run " + mode + grants + " " + path + " --entry steal -- " +
+                            TmpDir() + "/not_granted.txt");
+    EXPECT_EQ(steal.status, 1);
+    EXPECT_TRUE(Contains(steal.err, "host error: read_file:")) << steal.err;
+    EXPECT_TRUE(Contains(steal.err, "is not granted to this plugin")) << steal.err;
+    EXPECT_FALSE(Contains(steal.out, "secret"));
+  }
+  Outcome missing = Trinity("run --allow-read " + TmpDir() + "/no_such_file " + path);
+  EXPECT_EQ(missing.status, 66);
+  EXPECT_TRUE(Contains(missing.err, "cannot grant")) << missing.err;
+}
+
+TEST(TrinityCli, BadConfinementOptionsAreUsageErrors) {
+  std::string path = WriteTmp("opts.tri", kFib);
+  Outcome sandbox = Trinity("run --sandbox=loose " + path);
+  EXPECT_EQ(sandbox.status, 2);
+  EXPECT_TRUE(Contains(sandbox.err, "--sandbox expects strict, server or none")) << sandbox.err;
+  Outcome isolate = Trinity("run --isolate vm " + path);
+  EXPECT_EQ(isolate.status, 2);
+  EXPECT_TRUE(Contains(isolate.err, "--isolate expects none, mpk or process")) << isolate.err;
+  EXPECT_EQ(Trinity("compile --sandbox=strict " + path + " -o x.tbc").status, 2);
+  Outcome help = Trinity("run --help");
+  EXPECT_TRUE(Contains(help.out, "--sandbox POLICY")) << help.out;
+  EXPECT_TRUE(Contains(help.out, "--allow-read PATH")) << help.out;
+  EXPECT_TRUE(Contains(help.out, "read_file(name)")) << help.out;
+}
+
+// Without protection keys (or with them switched off), the default isolation says so once.
+TEST(TrinityCli, DefaultIsolationNamesMissingMpkOnce) {
+  std::string path = WriteTmp("notice.tri", kFib);
+  Outcome o = Trinity("run " + path, "TRINITY_DISABLE_MPK=1");
+  EXPECT_EQ(o.status, 0) << o.raw_err;
+  EXPECT_EQ(o.out, "6765\n");
+  size_t first = o.raw_err.find("without MPK isolation");
+  EXPECT_NE(first, std::string::npos) << o.raw_err;
+  EXPECT_EQ(o.raw_err.find("without MPK isolation", first + 1), std::string::npos) << o.raw_err;
+  Outcome none = Trinity("run --isolate=none " + path, "TRINITY_DISABLE_MPK=1");
+  EXPECT_EQ(none.raw_err, "");
+  Outcome required = Trinity("run --isolate=mpk " + path, "TRINITY_DISABLE_MPK=1");
+  EXPECT_EQ(required.status, 65);
+  EXPECT_TRUE(Contains(required.err, "MPK isolation required but unavailable")) << required.err;
 }
 
 }  // namespace

@@ -1,0 +1,146 @@
+// Builds a libseccomp filter from a policy table and loads it, and hooks SIGSYS for the
+// audit probe. The hook sits in front of fault containment's handler and forwards to it,
+// so it observes every violation, contained or not, before anything else happens.
+#include "isolation/seccomp_filter.h"
+
+#include <seccomp.h>
+#include <signal.h>
+#include <sys/sdt.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <mutex>
+
+#include "isolation/fault_containment.h"
+
+namespace trinity::isolation {
+namespace {
+
+// si_code of a SIGSYS raised by SECCOMP_RET_TRAP (asm-generic/siginfo.h).
+constexpr int kSysSeccomp = 1;
+
+struct sigaction g_next_sigsys;
+std::atomic<uint64_t> g_violations{0};
+std::atomic<int> g_last_refused{-1};
+
+// Async-signal-safe: two atomics and a probe (one NOP until a tracer attaches).
+void OnSigsys(int sig, siginfo_t* info, void* context) {
+  if (info->si_code == kSysSeccomp) {
+    g_violations.fetch_add(1, std::memory_order_relaxed);
+    g_last_refused.store(info->si_syscall, std::memory_order_relaxed);
+    int nr = info->si_syscall;
+    unsigned arch = info->si_arch;
+    void* ip = info->si_call_addr;
+    DTRACE_PROBE3(trinity, seccomp_violation, nr, arch, ip);
+  }
+  const struct sigaction& next = g_next_sigsys;
+  if ((next.sa_flags & SA_SIGINFO) != 0 && next.sa_sigaction != nullptr) {
+    next.sa_sigaction(sig, info, context);
+    return;
+  }
+  if (next.sa_handler != SIG_DFL && next.sa_handler != SIG_IGN) {
+    next.sa_handler(sig);
+    return;
+  }
+  // Nobody else wants it: die of SIGSYS as the kernel's default would have it.
+  signal(SIGSYS, SIG_DFL);
+  raise(SIGSYS);
+}
+
+uint32_t ResponseAction(ViolationResponse response) {
+  return response == ViolationResponse::kTrap ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS;
+}
+
+uint32_t ActionFor(SyscallAction action, ViolationResponse response) {
+  return action == SyscallAction::kAllow ? SCMP_ACT_ALLOW : ResponseAction(response);
+}
+
+scmp_arg_cmp Comparison(const ArgCondition& c) {
+  scmp_arg_cmp cmp{};
+  cmp.arg = c.arg;
+  uint64_t value = c.value_is_own_pid ? static_cast<uint64_t>(getpid()) : c.value;
+  if (c.op == ArgCondition::Op::kMaskedEqual) {
+    cmp.op = SCMP_CMP_MASKED_EQ;
+    cmp.datum_a = c.mask;
+    cmp.datum_b = value;
+  } else {
+    cmp.op = SCMP_CMP_EQ;
+    cmp.datum_a = value;
+  }
+  return cmp;
+}
+
+// Owns the libseccomp context so every early return releases it.
+class FilterContext {
+ public:
+  explicit FilterContext(uint32_t default_action) : ctx_(seccomp_init(default_action)) {}
+  ~FilterContext() {
+    if (ctx_ != nullptr) seccomp_release(ctx_);
+  }
+  FilterContext(const FilterContext&) = delete;
+  FilterContext& operator=(const FilterContext&) = delete;
+  scmp_filter_ctx get() const { return ctx_; }
+
+ private:
+  scmp_filter_ctx ctx_;
+};
+
+std::string Failed(const std::string& what, int rc) {
+  return what + ": " + std::strerror(-rc);
+}
+
+}  // namespace
+
+void InstallSeccompAudit() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // Containment first, so the hook forwards to it.
+    InstallFaultContainment();
+    struct sigaction action {};
+    action.sa_sigaction = OnSigsys;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGSYS, &action, &g_next_sigsys);
+  });
+}
+
+Result<Unit, std::string> InstallSeccompPolicy(const SeccompPolicy& policy,
+                                               ViolationResponse response) {
+  InstallSeccompAudit();
+  // RunContained maps this thread's alternate signal stack on first use (mmap and
+  // sigaltstack); do it now, while both are still allowed.
+  (void)RunContained([] {});
+
+  const uint32_t default_action = ActionFor(policy.default_action, response);
+  FilterContext filter(default_action);
+  if (filter.get() == nullptr) return Err(std::string("seccomp_init failed"));
+  // Every thread, now: a server's existing threads must not stay unfiltered.
+  int rc = seccomp_attr_set(filter.get(), SCMP_FLTATR_CTL_TSYNC, 1);
+  if (rc != 0) return Err(Failed("cannot synchronise the filter across threads", rc));
+
+  for (const PolicyRule& rule : policy.rules) {
+    const uint32_t action = ActionFor(rule.action, response);
+    // A row repeating the default documents a refusal; the default enforces it.
+    if (action == default_action) continue;
+    const std::string name(rule.syscall);
+    int nr = seccomp_syscall_resolve_name(name.c_str());
+    if (nr == __NR_SCMP_ERROR) return Err("policy " + std::string(policy.name) +
+                                          ": unknown system call '" + name + "'");
+    if (rule.has_condition) {
+      scmp_arg_cmp cmp = Comparison(rule.condition);
+      rc = seccomp_rule_add_array(filter.get(), action, nr, 1, &cmp);
+    } else {
+      rc = seccomp_rule_add_array(filter.get(), action, nr, 0, nullptr);
+    }
+    if (rc != 0) return Err(Failed("policy " + std::string(policy.name) + ": rule for " + name, rc));
+  }
+  rc = seccomp_load(filter.get());
+  if (rc != 0) return Err(Failed("loading the seccomp filter failed", rc));
+  return Unit{};
+}
+
+uint64_t SeccompViolationCount() { return g_violations.load(std::memory_order_relaxed); }
+int LastRefusedSyscall() { return g_last_refused.load(std::memory_order_relaxed); }
+
+}  // namespace trinity::isolation

@@ -1,0 +1,28 @@
+// host_add keeps ints as ints so programs can tell a host result from a float promotion;
+// host_fail turns its argument into a host error.
+#include "tests/conformance/conformance_host.h"
+
+#include <string>
+
+namespace trinity::conformance {
+
+HostFunctions ConformanceHost() {
+  HostFunctions host;
+  host.Register("host_add", 2, [](HostArgs args) -> Result<HostValue, std::string> {
+    if (args.IsInt(0) && args.IsInt(1)) {
+      return HostValue::Int(static_cast<int64_t>(static_cast<uint64_t>(args.Int(0)) +
+                                                 static_cast<uint64_t>(args.Int(1))));
+    }
+    return HostValue::Float(args.Number(0) + args.Number(1));
+  });
+  host.Register("host_fail", 1, [](HostArgs args) -> Result<HostValue, std::string> {
+    return Err(std::string(args.String(0)));
+  });
+  return host;
+}
+
+TrapInfo ToTrapInfo(const Trap& trap) {
+  return TrapInfo{std::string(TrapKindName(trap.kind)), trap.line, trap.message, trap.ToString()};
+}
+
+}  // namespace trinity::conformance

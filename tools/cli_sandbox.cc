@@ -1,0 +1,76 @@
+// The --sandbox / --isolate / --allow-* side of `trinity run` (see cli_sandbox.h).
+#include "tools/cli_sandbox.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "isolation/capabilities.h"
+#include "isolation/mpk_isolation.h"
+#include "isolation/mpk_support.h"
+#include "isolation/seccomp_filter.h"
+#include "isolation/uring_io.h"
+#include "tools/cli_host_functions.h"
+#include "tools/cli_input.h"
+
+namespace trinity::cli {
+
+SandboxPlan PlanSandbox(const CliArgs& args) {
+  SandboxPlan plan;
+  plan.isolate = args.isolate;
+  plan.mpk_required = args.isolate == Isolate::kMpk;
+  if (plan.isolate == Isolate::kDefault) {
+    plan.isolate = isolation::MpkAvailable() ? Isolate::kMpk : Isolate::kNone;
+    if (plan.isolate == Isolate::kNone) isolation::NoteRunningUnisolated();
+  }
+  std::string sandbox = args.sandbox;
+  if (sandbox.empty()) sandbox = plan.isolate == Isolate::kProcess ? "strict" : "none";
+  plan.policy = isolation::FindPolicy(sandbox);
+  return plan;
+}
+
+Result<HostFunctions, Failure> SandboxedHostFunctions(const CliArgs& args) {
+  HostFunctions host = CliHostFunctions();
+  isolation::Capabilities caps;
+  auto grant = [](Result<Unit, std::string> r) -> Result<Unit, Failure> {
+    if (!r) return Err(Failure{kExitNoInput, "trinity: cannot grant " + r.error() + "\n"});
+    return Unit{};
+  };
+  for (const std::string& p : args.allow_read) {
+    if (auto g = grant(caps.AllowRead(ResolvePath(p))); !g) return Err(g.error());
+  }
+  for (const std::string& p : args.allow_write) {
+    if (auto g = grant(caps.AllowWrite(ResolvePath(p))); !g) return Err(g.error());
+  }
+  for (const std::string& p : args.allow_append) {
+    if (auto g = grant(caps.AllowAppend(ResolvePath(p))); !g) return Err(g.error());
+  }
+  const bool any_grant = !caps.grants().empty();
+  auto io = isolation::UringIo::Create(std::move(caps));
+  if (!io) {
+    // Without grants a missing ring only costs the file functions' clear refusals.
+    if (!any_grant) return host;
+    return Err(Failure{kExitInvalidInput, "trinity: plugin I/O unavailable: " + io.error() + "\n"});
+  }
+  isolation::RegisterUringHostFunctions(std::move(io.value()), host);
+  return host;
+}
+
+Result<Unit, Failure> LockDown(const SandboxPlan& plan) {
+  if (plan.policy == nullptr) return Unit{};
+  auto installed = isolation::InstallSeccompPolicy(*plan.policy);
+  if (!installed) {
+    return Err(Failure{kExitInvalidInput, "trinity: cannot apply --sandbox=" +
+                                              std::string(plan.policy->name) + ": " +
+                                              installed.error() + "\n"});
+  }
+  return Unit{};
+}
+
+void ExitLockedDown(int status) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  _exit(status);
+}
+
+}  // namespace trinity::cli

@@ -1,0 +1,39 @@
+// How `trinity run` confines a plugin: the seccomp policy (--sandbox), where the plugin
+// runs (--isolate) and what it may touch (--allow-*). Everything here happens before
+// lock-down, because afterwards nothing can be opened or set up any more.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "isolation/seccomp_policy.h"
+#include "runtime/result.h"
+#include "runtime/trinity.h"
+#include "tools/cli_args.h"
+#include "tools/cli_status.h"
+
+namespace trinity::cli {
+
+struct SandboxPlan {
+  const isolation::SeccompPolicy* policy = nullptr;  // nullptr: no filter
+  Isolate isolate = Isolate::kNone;                  // resolved: never kDefault
+  bool mpk_required = false;                         // --isolate=mpk given explicitly
+};
+
+// Resolves the defaults: --isolate is mpk where protection keys work (none otherwise,
+// with the MPK layer's one-line notice); --sandbox is none in-process and strict in
+// process workers.
+SandboxPlan PlanSandbox(const CliArgs& args);
+
+// The CLI's host functions plus read_file/write_file/append_file on the granted paths
+// (opened now). Call it where the plugin will run: in-process, or in each worker.
+Result<HostFunctions, Failure> SandboxedHostFunctions(const CliArgs& args);
+
+// Loads the filter; afterwards the process can still write to stdout/stderr and exit.
+Result<Unit, Failure> LockDown(const SandboxPlan& plan);
+
+// Ends the process after lock-down: flushes stdio and leaves with _exit, because exit
+// handlers (and sanitizers' leak checkers, which use ptrace) need calls the policy refuses.
+[[noreturn]] void ExitLockedDown(int status);
+
+}  // namespace trinity::cli
