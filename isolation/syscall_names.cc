@@ -16,6 +16,20 @@ struct Named {
 
 #define TRINITY_SYSCALL(name) {SYS_##name, #name}
 constexpr Named kSyscalls[] = {
+    // Every call a seccomp policy names (seccomp_policy.cc), so each refusal reads by name.
+    TRINITY_SYSCALL(acct), TRINITY_SYSCALL(add_key), TRINITY_SYSCALL(chroot),
+    TRINITY_SYSCALL(clock_gettime), TRINITY_SYSCALL(clock_settime), TRINITY_SYSCALL(delete_module),
+    TRINITY_SYSCALL(finit_module), TRINITY_SYSCALL(gettimeofday), TRINITY_SYSCALL(init_module),
+    TRINITY_SYSCALL(ioperm), TRINITY_SYSCALL(iopl), TRINITY_SYSCALL(kcmp),
+    TRINITY_SYSCALL(kexec_file_load), TRINITY_SYSCALL(kexec_load), TRINITY_SYSCALL(keyctl),
+    TRINITY_SYSCALL(modify_ldt), TRINITY_SYSCALL(name_to_handle_at), TRINITY_SYSCALL(newfstatat),
+    TRINITY_SYSCALL(open_by_handle_at), TRINITY_SYSCALL(perf_event_open), TRINITY_SYSCALL(personality),
+    TRINITY_SYSCALL(pidfd_getfd), TRINITY_SYSCALL(pipe2), TRINITY_SYSCALL(pivot_root),
+    TRINITY_SYSCALL(process_madvise), TRINITY_SYSCALL(reboot), TRINITY_SYSCALL(request_key),
+    TRINITY_SYSCALL(restart_syscall), TRINITY_SYSCALL(rt_sigreturn), TRINITY_SYSCALL(sched_getaffinity),
+    TRINITY_SYSCALL(sched_yield), TRINITY_SYSCALL(setns), TRINITY_SYSCALL(settimeofday),
+    TRINITY_SYSCALL(sigaltstack), TRINITY_SYSCALL(swapoff), TRINITY_SYSCALL(swapon),
+    TRINITY_SYSCALL(umount2), TRINITY_SYSCALL(unshare), TRINITY_SYSCALL(userfaultfd),
     TRINITY_SYSCALL(read),          TRINITY_SYSCALL(write),        TRINITY_SYSCALL(open),
     TRINITY_SYSCALL(close),         TRINITY_SYSCALL(stat),         TRINITY_SYSCALL(fstat),
     TRINITY_SYSCALL(lseek),         TRINITY_SYSCALL(mmap),         TRINITY_SYSCALL(mprotect),

@@ -21,6 +21,7 @@
 
 #include "isolation/seccomp_filter.h"
 #include "isolation/seccomp_policy.h"
+#include "isolation/syscall_names.h"
 #include "tests/isolation/sandbox_test_support.h"
 
 namespace trinity::isolation {
@@ -133,8 +134,10 @@ TEST(SeccompPolicy, EveryRowNamesARealSyscallAndGivesAReason) {
   for (const SeccompPolicy* policy : AllPolicies()) {
     for (const PolicyRule& rule : policy->rules) {
       std::string name(rule.syscall);
-      EXPECT_NE(seccomp_syscall_resolve_name(name.c_str()), __NR_SCMP_ERROR)
-          << policy->name << ": " << name;
+      int nr = seccomp_syscall_resolve_name(name.c_str());
+      EXPECT_NE(nr, __NR_SCMP_ERROR) << policy->name << ": " << name;
+      // A refusal names the call in its trap message, not just its number.
+      EXPECT_EQ(SyscallName(nr), name) << policy->name << ": " << name;
       EXPECT_GE(rule.reason.size(), 2u) << policy->name << ": " << name << " has no reason";
     }
   }
