@@ -91,7 +91,7 @@ class WorkerState {
   setrlimit(RLIMIT_CORE, &no_core);
   WorkerState state(o.make_host ? o.make_host() : HostFunctions{});
   if (o.policy != nullptr) {
-    auto installed = InstallSeccompPolicy(*o.policy, o.response);
+    auto installed = InstallSeccompPolicy(*o.policy, o.response, o.without_landlock);
     if (!installed) {
       std::fprintf(stderr, "trinity worker: %s\n", installed.error().c_str());
       _exit(70);

@@ -30,6 +30,8 @@ class ProcessSupervisor {
     // Applied by each worker before its first request; nullptr = no filter.
     const SeccompPolicy* policy = FindPolicy("strict");
     ViolationResponse response = ViolationResponse::kTrap;
+    // For a policy that hides /proc, on a kernel without Landlock (InstallSeccompPolicy).
+    WithoutLandlock without_landlock = WithoutLandlock::kRefuse;
     // Backstop per request, beyond the VM's own limits.timeout: the worker is killed when
     // no reply arrived in time. 0 = limits.timeout + 1 s when that is set, else none.
     std::chrono::milliseconds deadline{0};

@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "isolation/fault_containment.h"
+#include "isolation/landlock_proc_guard.h"
 
 namespace trinity::isolation {
 namespace {
@@ -90,6 +91,21 @@ std::string Failed(const std::string& what, int rc) {
   return what + ": " + std::strerror(-rc);
 }
 
+// Before the filter, so a failure leaves the process as it was (a Landlock failure leaves
+// nothing behind either).
+Result<Unit, std::string> HideProcIfNeeded(const SeccompPolicy& policy,
+                                           WithoutLandlock without_landlock) {
+  if (!policy.hides_proc) return Unit{};
+  if (without_landlock == WithoutLandlock::kLoad && !LandlockAbi()) return Unit{};
+  auto hidden = HideProcFromThisThread();
+  if (!hidden) {
+    return Err("policy " + std::string(policy.name) +
+               " allows opening files, so /proc must be hidden (writes to /proc/self/mem "
+               "bypass MPK), and it cannot be: " + hidden.error());
+  }
+  return Unit{};
+}
+
 }  // namespace
 
 void InstallSeccompAudit() {
@@ -106,7 +122,9 @@ void InstallSeccompAudit() {
 }
 
 Result<Unit, std::string> InstallSeccompPolicy(const SeccompPolicy& policy,
-                                               ViolationResponse response) {
+                                               ViolationResponse response,
+                                               WithoutLandlock without_landlock) {
+  if (auto hidden = HideProcIfNeeded(policy, without_landlock); !hidden) return hidden;
   InstallSeccompAudit();
   // RunContained maps this thread's alternate signal stack on first use (mmap and
   // sigaltstack); do it now, while both are still allowed.

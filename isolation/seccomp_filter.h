@@ -17,11 +17,23 @@ enum class ViolationResponse : uint8_t {
   kKillProcess,  // SECCOMP_RET_KILL_PROCESS: for workers whose supervisor reports it
 };
 
+// What installing a policy with `hides_proc` does on a kernel without Landlock.
+enum class WithoutLandlock : uint8_t {
+  kRefuse,  // load nothing and return the error: /proc/self/mem must not stay open
+  kLoad,    // load the seccomp filter alone; the caller has told its user (LandlockAbi())
+};
+
 // Applies `policy` to every thread of the process (TSYNC), irreversibly. Before loading
 // it, installs the audit hook and fault containment and prepares this thread's
 // alternate signal stack, because those need calls the strict policy refuses.
-Result<Unit, std::string> InstallSeccompPolicy(const SeccompPolicy& policy,
-                                               ViolationResponse response = ViolationResponse::kTrap);
+//
+// A policy with `hides_proc` first hides /proc with HideProcFromThisThread(), which,
+// unlike the filter, binds only the calling thread and those it creates afterwards: call
+// this before starting threads that run plugins. Any Landlock failure other than a
+// missing Landlock fails the install whatever `without_landlock` says.
+Result<Unit, std::string> InstallSeccompPolicy(
+    const SeccompPolicy& policy, ViolationResponse response = ViolationResponse::kTrap,
+    WithoutLandlock without_landlock = WithoutLandlock::kRefuse);
 
 // Installs the SIGSYS audit hook in front of fault containment (idempotent).
 void InstallSeccompAudit();

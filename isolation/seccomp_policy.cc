@@ -195,9 +195,9 @@ constexpr auto kServerRules = std::to_array<PolicyRule>({
     Refuse("acct", "no"),
     Refuse("settimeofday", "the clock belongs to the machine"),
     Refuse("clock_settime", "the clock belongs to the machine"),
-    Allow("openat", "servers open files. seccomp cannot see paths, so /proc/self/mem is "
-                    "NOT closed by this policy: use strict in a worker, or hide /proc "
-                    "(mount namespace, Landlock) in the server"),
+    Allow("openat", "servers open files. seccomp cannot see paths, so this policy hides "
+                    "/proc with Landlock (see the landlock line above): opening "
+                    "/proc/self/mem, whose writes bypass PKRU, fails with EACCES"),
     Allow("rt_sigreturn", "servers return from their own signal handlers; a forged frame "
                           "restores any PKRU, which is why JIT code may hold no syscall "
                           "instruction and the VM never writes signal frames"),
@@ -212,8 +212,8 @@ constexpr SeccompPolicy kStrict{
 constexpr SeccompPolicy kServer{
     "server",
     "an embedding server: everything but the calls that undo MPK isolation, escape the "
-    "process or reach around the restricted io_uring",
-    SyscallAction::kAllow, kServerRules};
+    "process or reach around the restricted io_uring; /proc hidden by Landlock",
+    SyscallAction::kAllow, kServerRules, /*hides_proc=*/true};
 
 constexpr const SeccompPolicy* kPolicies[] = {&kStrict, &kServer};
 
@@ -239,6 +239,13 @@ std::string FormatPolicy(const SeccompPolicy& policy) {
                          ? " (every call not listed below)\n"
                          : " (every call not listed below; a refused call traps with "
                            "'forbidden syscall')\n");
+  if (policy.hides_proc) {
+    out += "landlock: /proc hidden from the installing thread and what it starts later: "
+           "every other top-level entry of / keeps all rights, /proc/self/maps stays "
+           "readable, anything else under /proc (/proc/self/mem, /proc/<pid>/mem) fails "
+           "with EACCES. Installing refuses where the kernel lacks Landlock, unless the "
+           "caller accepts that and says so (trinity run prints a notice)\n";
+  }
   for (const PolicyRule& rule : policy.rules) {
     char head[96];
     std::snprintf(head, sizeof head, "  %-6s %-18s", std::string(ActionName(rule.action)).c_str(),

@@ -39,6 +39,9 @@ struct SeccompPolicy {
   std::string_view summary;
   SyscallAction default_action = SyscallAction::kRefuse;  // for calls no row matches
   std::span<const PolicyRule> rules;
+  // seccomp cannot see paths: a policy that allows opening files must also have /proc
+  // hidden by Landlock (landlock_proc_guard.h), or /proc/self/mem would bypass MPK.
+  bool hides_proc = false;
 };
 
 // "strict" and "server"; nullptr for any other name ("none" means no filter at all and is
@@ -46,7 +49,8 @@ struct SeccompPolicy {
 const SeccompPolicy* FindPolicy(std::string_view name);
 std::span<const SeccompPolicy* const> AllPolicies();
 
-// The table as text: a header with name, summary and default, then one line per row
+// The table as text: a header with name, summary, default and the Landlock line of a
+// policy that hides /proc, then one line per row
 // (action, system call, condition) followed by its reason.
 std::string FormatPolicy(const SeccompPolicy& policy);
 

@@ -60,6 +60,8 @@ int RunInWorker(const CliArgs& args, const SandboxPlan& plan, const Input& input
   if (auto host = SandboxedHostFunctions(args); !host) return Report(host.error());
   isolation::ProcessSupervisor::Options options;
   options.policy = plan.policy;
+  options.without_landlock = isolation::WithoutLandlock::kLoad;
+  NoteIfProcStaysVisible(plan);
   options.make_host = [&args] {
     auto host = SandboxedHostFunctions(args);
     return host ? std::move(host.value()) : HostFunctions{};

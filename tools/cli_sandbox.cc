@@ -1,11 +1,14 @@
 // The --sandbox / --isolate / --allow-* side of `trinity run` (see cli_sandbox.h).
 #include "tools/cli_sandbox.h"
 
+#include <dirent.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <mutex>
 
 #include "isolation/capabilities.h"
+#include "isolation/landlock_proc_guard.h"
 #include "isolation/mpk_isolation.h"
 #include "isolation/mpk_support.h"
 #include "isolation/seccomp_filter.h"
@@ -14,6 +17,21 @@
 #include "tools/cli_input.h"
 
 namespace trinity::cli {
+namespace {
+
+// Entries of /proc/self/task; 0 when it cannot be read (then nothing is known).
+size_t RunningThreads() {
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return 0;
+  size_t n = 0;
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') ++n;
+  }
+  closedir(dir);
+  return n;
+}
+
+}  // namespace
 
 SandboxPlan PlanSandbox(const CliArgs& args) {
   SandboxPlan plan;
@@ -56,9 +74,31 @@ Result<HostFunctions, Failure> SandboxedHostFunctions(const CliArgs& args) {
   return host;
 }
 
+void NoteIfProcStaysVisible(const SandboxPlan& plan) {
+  if (plan.policy == nullptr || !plan.policy->hides_proc) return;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    auto abi = isolation::LandlockAbi();
+    if (abi) return;
+    std::fprintf(stderr, "trinity: %s; /proc stays visible, so plugins that break out of the "
+                 "VM could open /proc/self/mem past MPK\n", abi.error().c_str());
+  });
+}
+
 Result<Unit, Failure> LockDown(const SandboxPlan& plan) {
   if (plan.policy == nullptr) return Unit{};
-  auto installed = isolation::InstallSeccompPolicy(*plan.policy);
+  if (plan.policy->hides_proc) {
+    if (size_t threads = RunningThreads(); threads > 1) {
+      return Err(Failure{kExitInvalidInput,
+                         "trinity: cannot apply --sandbox=" + std::string(plan.policy->name) +
+                             ": " + std::to_string(threads) +
+                             " threads are running and Landlock would hide /proc from this "
+                             "one only\n"});
+    }
+    NoteIfProcStaysVisible(plan);
+  }
+  auto installed = isolation::InstallSeccompPolicy(*plan.policy, isolation::ViolationResponse::kTrap,
+                                                   isolation::WithoutLandlock::kLoad);
   if (!installed) {
     return Err(Failure{kExitInvalidInput, "trinity: cannot apply --sandbox=" +
                                               std::string(plan.policy->name) + ": " +

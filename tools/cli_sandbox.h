@@ -30,7 +30,14 @@ SandboxPlan PlanSandbox(const CliArgs& args);
 Result<HostFunctions, Failure> SandboxedHostFunctions(const CliArgs& args);
 
 // Loads the filter; afterwards the process can still write to stdout/stderr and exit.
+// A policy that hides /proc does so for this thread only (Landlock has no TSYNC), so
+// LockDown fails if any other thread is running; the CLI starts none before it.
 Result<Unit, Failure> LockDown(const SandboxPlan& plan);
+
+// When the plan's policy should hide /proc and the kernel lacks Landlock, says so on
+// stderr (once): the CLI then runs with the seccomp filter alone rather than not at all,
+// since the user chose the permissive policy and is told what it lacks.
+void NoteIfProcStaysVisible(const SandboxPlan& plan);
 
 // Ends the process after lock-down: flushes stdio and leaves with _exit, because exit
 // handlers (and sanitizers' leak checkers, which use ptrace) need calls the policy refuses.

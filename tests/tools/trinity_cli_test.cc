@@ -354,6 +354,7 @@ TEST(TrinityCli, PolicyListAndShowPrintTheTables) {
   Outcome server = Trinity("policy show server");
   EXPECT_TRUE(Contains(server.out, "default: allow")) << server.out;
   EXPECT_TRUE(Contains(server.out, "refuse process_vm_writev")) << server.out;
+  EXPECT_TRUE(Contains(server.out, "landlock: /proc hidden")) << server.out;
   Outcome bogus = Trinity("policy show bogus");
   EXPECT_EQ(bogus.status, 2);
   EXPECT_TRUE(Contains(bogus.err, "no policy 'bogus'")) << bogus.err;
