@@ -2,6 +2,7 @@
 // running top-level code and exports, converting values at the API boundary, and the
 // collector's root set.
 #include <cstdio>
+#include <optional>
 #include <random>
 
 #include "runtime/interpreter.h"
@@ -53,6 +54,7 @@ Instance::Impl::Impl(std::shared_ptr<const Module> m, InstanceOptions opts)
 }
 
 void Instance::Impl::InitializeGlobals() {
+  constants_ready = false;
   heap.FreeAll();
   for (size_t i = 0; i < globals.size(); ++i) globals[i] = Value::Nil();
   for (size_t i = 0; i < function_values.size(); ++i) function_values[i] = Value::Nil();
@@ -69,6 +71,22 @@ void Instance::Impl::InitializeGlobals() {
     }
   }
   started = false;
+  constants_ready = true;
+}
+
+// Constants are re-materialised after a reset or a contained fault; if that ran out of
+// heap then, the instance must not run with missing constants.
+std::optional<Trap> Instance::Impl::EnsureConstants() {
+  if (constants_ready) return std::nullopt;
+  try {
+    InitializeGlobals();
+  } catch (const VmTrap& t) {
+    Trap trap;
+    trap.kind = t.kind;
+    trap.message = "cannot materialise the module's constants: " + t.message;
+    return trap;
+  }
+  return std::nullopt;
 }
 
 void Instance::Impl::MarkRoots(Heap& h) {
@@ -152,6 +170,7 @@ Result<HostValue, Trap> Instance::Start() {
   Impl& vm = *impl_;
   if (vm.running) return Err(ApiTrap(TrapKind::kLinkError, "instance is already running"));
   if (vm.started) return HostValue::Nil();
+  if (auto trap = vm.EnsureConstants()) return Err(std::move(*trap));
   vm.started = true;
   if (vm.module->start_function == kNoFunction) return HostValue::Nil();
   vm.running = true;
@@ -168,6 +187,7 @@ Result<HostValue, Trap> Instance::Call(std::string_view name, std::span<const Ho
     Result<HostValue, Trap> s = Start();
     if (!s.ok()) return s;
   }
+  if (auto trap = vm.EnsureConstants()) return Err(std::move(*trap));
   uint32_t f = vm.module->FindExport(name);
   if (f == kNoFunction) {
     return Err(ApiTrap(TrapKind::kLinkError, "no exported function named '" + std::string(name) + "'"));
@@ -203,7 +223,7 @@ void Instance::Reset() {
   try {
     vm.InitializeGlobals();
   } catch (const VmTrap&) {
-    // Constants did not fit the heap limit; they are materialised again on the next reset.
+    // Constants did not fit the heap limit; the next Start or Call retries and traps.
   }
 }
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -82,6 +83,8 @@ class Instance::Impl {
 
   // Allocates materialised constants and globals; used at creation and by Reset().
   void InitializeGlobals();
+  // Retries InitializeGlobals when an earlier one ran out of heap; the trap if it fails.
+  std::optional<Trap> EnsureConstants();
 
   // Builds the Trap for a VmTrap raised while frames [0, depth) were active.
   Trap MakeTrap(TrapKind kind, std::string message, size_t depth) const;
@@ -106,6 +109,7 @@ class Instance::Impl {
   Value* sp = nullptr;        // next free stack slot
   size_t depth = 0;           // active frames
   bool started = false;
+  bool constants_ready = false;
   bool running = false;
   uint64_t fuel_used = 0;
   std::chrono::steady_clock::time_point deadline{};

@@ -197,5 +197,20 @@ TEST(Limits, AllInstanceMemoryComesFromTheProviderAndReturnsToIt) {
   EXPECT_EQ(provider.blocks, 0);
 }
 
+TEST(Limits, ConstantsThatNoLongerFitTrapInsteadOfRunningWithout) {
+  auto inst = MakeInstance(LimitsModule());
+  Limits l = inst->limits();
+  l.max_heap_bytes = 100;  // smaller than the module's 1001-byte string constant
+  inst->set_limits(l);
+  inst->Reset();
+  auto r = inst->Call("ok");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::kOutOfMemory);
+  EXPECT_NE(r.error().message.find("constants"), std::string::npos);
+  l.max_heap_bytes = 1 << 20;
+  inst->set_limits(l);
+  ExpectStillUsable(*inst);
+}
+
 }  // namespace
 }  // namespace trinity
