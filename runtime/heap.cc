@@ -49,6 +49,7 @@ void* Heap::Allocate(size_t bytes) {
     ThrowTrap(TrapKind::kOutOfMemory, "memory provider refused " + std::to_string(bytes) + " bytes");
   }
   bytes_ += bytes;
+  work_bytes_ += bytes;
   return p;
 }
 

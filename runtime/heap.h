@@ -53,7 +53,18 @@ class Heap {
   uint64_t HashOf(const Value& key) const;
 
   // Collection: `mark_roots` must call Mark() on every root value.
-  bool ShouldCollect() const { return bytes_ >= next_collection_; }
+  // True when the interpreter's next safepoint must take its slow path: a collection is
+  // due, or enough allocation work has piled up to be charged as fuel.
+  bool ShouldCollect() const { return bytes_ >= next_collection_ || work_bytes_ >= kWorkQuantum; }
+  bool CollectionDue() const { return bytes_ >= next_collection_; }
+  // Bytes allocated since the last call; the interpreter charges them as fuel so that
+  // copying work inside one instruction (string building, repeat, join) is metered too.
+  uint64_t TakeWorkBytes() {
+    uint64_t w = work_bytes_;
+    work_bytes_ = 0;
+    return w;
+  }
+  static constexpr uint64_t kWorkQuantum = 64u << 10;
   void Collect(const std::function<void(Heap&)>& mark_roots);
   void Mark(const Value& v);
   void MarkObject(Obj* o);
@@ -76,6 +87,7 @@ class Heap {
   size_t limit_;
   size_t bytes_ = 0;
   size_t next_collection_ = 0;
+  uint64_t work_bytes_ = 0;
   uint64_t hash_seed_;
   uint64_t collections_ = 0;
   Obj* objects_ = nullptr;

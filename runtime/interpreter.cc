@@ -15,6 +15,7 @@ namespace trinity {
 namespace {
 
 constexpr int64_t kFuelChunk = 1024;
+constexpr uint64_t kBytesPerFuel = 1024;
 
 template <typename T>
 inline T ReadOperand(const uint8_t*& ip) {
@@ -233,6 +234,7 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
   Value* const stack_end = stack_begin + stack.size();
 
   fuel_used = 0;
+  heap.TakeWorkBytes();
   has_deadline = limits.timeout.count() > 0;
   if (has_deadline) deadline = std::chrono::steady_clock::now() + limits.timeout;
   int64_t chunk = kFuelChunk;
@@ -251,14 +253,19 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
   // Refills the fuel budget, checks the deadline and collects garbage when due.
   auto safepoint_slow = [this, &limits, &chunk, &budget](Value* live_sp) {
     fuel_used += static_cast<uint64_t>(chunk - budget);
+    // Allocation is work a single instruction can do a lot of (s = s + s): one unit of
+    // fuel per KiB allocated keeps such loops metered.
+    fuel_used += heap.TakeWorkBytes() / kBytesPerFuel;
     if (limits.fuel != 0 && fuel_used > limits.fuel) {
+      // The step that crossed the limit is the one that exhausted it.
+      fuel_used = limits.fuel + 1;
       ThrowTrap(TrapKind::kFuelExhausted, "fuel limit of " + std::to_string(limits.fuel) + " exhausted");
     }
     if (has_deadline && std::chrono::steady_clock::now() >= deadline) {
       ThrowTrap(TrapKind::kDeadlineExceeded,
                 "deadline of " + std::to_string(limits.timeout.count()) + " ms exceeded");
     }
-    if (heap.ShouldCollect()) {
+    if (heap.CollectionDue()) {
       this->sp = live_sp;
       CollectGarbage();
     }

@@ -212,5 +212,32 @@ TEST(Limits, ConstantsThatNoLongerFitTrapInsteadOfRunningWithout) {
   ExpectStillUsable(*inst);
 }
 
+TEST(Limits, CopyingWorkInsideInstructionsIsChargedAsFuel) {
+  // s = "x"; loop { s = s + <1000 bytes> }: each step copies the whole string, so the
+  // work grows quadratically while back-edges alone would count one unit per step.
+  ModuleBuilder b;
+  b.Func("grow", 0, 1, [&](E& e) {
+    auto top = e.NewLabel();
+    e.Emit(Op::kConst, b.Const(std::string("x")));
+    e.Emit(Op::kStoreLocal, 0);
+    e.Bind(top);
+    e.Emit(Op::kLoadLocal, 0);
+    e.Emit(Op::kConst, b.Const(std::string(1000, 'y')));
+    e.Emit(Op::kAdd);
+    e.Emit(Op::kStoreLocal, 0);
+    e.EmitJump(Op::kJump, top);
+  });
+  InstanceOptions o;
+  o.limits.fuel = 10000;
+  o.limits.max_heap_bytes = 64 << 20;
+  auto inst = MakeInstance(b.Load(), {}, o);
+  auto r = inst->Call("grow");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::kFuelExhausted);
+  EXPECT_EQ(inst->fuel_used(), 10001u);
+  // Far fewer than 10000 steps ran: the strings never got near 10 MB each.
+  EXPECT_LT(inst->heap_bytes(), size_t{8} << 20);
+}
+
 }  // namespace
 }  // namespace trinity
