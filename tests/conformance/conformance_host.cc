@@ -21,6 +21,22 @@ HostFunctions ConformanceHost() {
   return host;
 }
 
+std::shared_ptr<const Module> LoadProgram(const Program& program, std::optional<std::string>& error) {
+  auto module = LoadModule(program.module);
+  if (!module.ok()) {
+    error = "load failed: " + module.error().ToString();
+    return nullptr;
+  }
+  return module.value();
+}
+
+InstanceOptions ProgramOptions(const Program& program, std::string& output) {
+  InstanceOptions options;
+  options.limits = program.limits;
+  options.print = [&output](std::string_view text) { output.append(text); };
+  return options;
+}
+
 TrapInfo ToTrapInfo(const Trap& trap) {
   return TrapInfo{std::string(TrapKindName(trap.kind)), trap.line, trap.message, trap.ToString()};
 }

@@ -16,15 +16,10 @@ class InterpreterTier : public Tier {
 
   Outcome Run(const Program& program) override {
     Outcome out;
-    auto module = LoadModule(program.module);
-    if (!module.ok()) {
-      out.setup_error = "load failed: " + module.error().ToString();
-      return out;
-    }
-    InstanceOptions options;
-    options.limits = program.limits;
-    options.print = [&out](std::string_view text) { out.output.append(text); };
-    auto instance = Instance::Create(module.value(), ConformanceHost(), options);
+    std::shared_ptr<const Module> module = LoadProgram(program, out.setup_error);
+    if (!module) return out;
+    InstanceOptions options = ProgramOptions(program, out.output);
+    auto instance = Instance::Create(module, ConformanceHost(), options);
     if (!instance.ok()) {
       out.setup_error = "instance creation failed: " + instance.error();
       return out;

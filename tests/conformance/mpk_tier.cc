@@ -21,17 +21,12 @@ class MpkTier : public Tier {
 
   Outcome Run(const Program& program) override {
     Outcome out;
-    auto module = LoadModule(program.module);
-    if (!module.ok()) {
-      out.setup_error = "load failed: " + module.error().ToString();
-      return out;
-    }
-    InstanceOptions options;
-    options.limits = program.limits;
-    options.print = [&out](std::string_view text) { out.output.append(text); };
+    std::shared_ptr<const Module> module = LoadProgram(program, out.setup_error);
+    if (!module) return out;
+    InstanceOptions options = ProgramOptions(program, out.output);
     const bool mpk = isolation::MpkAvailable();
     auto isolated = isolation::CreateIsolatedInstance(
-        module.value(), ConformanceHost(), options,
+        module, ConformanceHost(), options,
         mpk ? isolation::IsolationPolicy::kRequired : isolation::IsolationPolicy::kPreferred);
     if (!isolated.ok()) {
       out.setup_error = "isolated instance creation failed: " + isolated.error();

@@ -20,18 +20,13 @@ namespace {
 // Runs in the child: everything the program printed, and how it ended.
 isolation::ProcessResult RunLockedDown(const Program& program) {
   isolation::ProcessResult res;
-  auto module = LoadModule(program.module);
-  if (!module.ok()) {
-    res.setup_error = "load failed: " + module.error().ToString();
-    return res;
-  }
+  std::shared_ptr<const Module> module = LoadProgram(program, res.setup_error);
+  if (!module) return res;
   isolation::ContainmentGate gate;
-  InstanceOptions options;
-  options.limits = program.limits;
-  options.print = [&res](std::string_view text) { res.output.append(text); };
+  InstanceOptions options = ProgramOptions(program, res.output);
   options.gate = &gate;
   HostFunctions host = ConformanceHost();
-  auto instance = Instance::Create(module.value(), host, options);
+  auto instance = Instance::Create(module, host, options);
   if (!instance.ok()) {
     res.setup_error = "instance creation failed: " + instance.error();
     return res;
