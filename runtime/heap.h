@@ -64,6 +64,9 @@ class Heap {
     work_bytes_ = 0;
     return w;
   }
+  // Work done for the plugin outside the heap (values copied out to the host).
+  void AddWorkBytes(uint64_t bytes) { work_bytes_ += bytes; }
+  uint64_t pending_work_bytes() const { return work_bytes_; }
   static constexpr uint64_t kWorkQuantum = 64u << 10;
   void Collect(const std::function<void(Heap&)>& mark_roots);
   void Mark(const Value& v);

@@ -1,6 +1,8 @@
 // The host-facing pieces of the embedding API: host function registry, argument views,
 // owned HostValues and their text form, trap names and messages.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "runtime/heap.h"
 #include "runtime/interpreter.h"
@@ -106,63 +108,84 @@ constexpr size_t kMaxExportNodes = size_t{1} << 20;
 
 // Deep copy bounded in depth and in total elements: shared sub-containers are copied each
 // time they are reached, so without the element budget a small cyclic or diamond-shaped
-// structure could expand exponentially in the host.
-HostValue CopyOut(const Value& v, const Module* module, int depth, size_t& budget) {
-  if (depth > kMaxExportDepth) return HostValue::Nil();
-  if (budget == 0) {
-    ThrowTrap(TrapKind::kOutOfMemory, "value too large to pass to the host (more than " +
-                                          std::to_string(kMaxExportNodes) + " elements)");
-  }
-  --budget;
-  switch (v.tag) {
-    case Tag::kNil: return HostValue::Nil();
-    case Tag::kBool: return HostValue::Bool(v.b);
-    case Tag::kInt: return HostValue::Int(v.i);
-    case Tag::kFloat: return HostValue::Float(v.f);
-    case Tag::kHandle: return HostValue::Handle(v.i);
-    case Tag::kString: return HostValue::String(std::string(AsString(v)->view()));
-    case Tag::kArray: {
-      HostValue h;
-      h.type = HostValue::Type::kArray;
-      const Array* a = AsArray(v);
-      for (uint32_t k = 0; k < a->size; ++k) {
-        h.items.push_back(CopyOut(a->items[k], module, depth + 1, budget));
+// structure could expand exponentially in the host. With a meter, every element's bytes
+// are also charged against the fuel left, before the element is made.
+class Exporter {
+ public:
+  Exporter(const Module* module, ExportMeter* meter) : module_(module), meter_(meter) {}
+
+  HostValue Copy(const Value& v, int depth) {
+    if (depth > kMaxExportDepth) return HostValue::Nil();
+    if (nodes_left_ == 0) {
+      ThrowTrap(TrapKind::kOutOfMemory, "value too large to pass to the host (more than " +
+                                            std::to_string(kMaxExportNodes) + " elements)");
+    }
+    --nodes_left_;
+    Charge(sizeof(HostValue) + (v.tag == Tag::kString ? AsString(v)->view().size() : 0));
+    switch (v.tag) {
+      case Tag::kNil: return HostValue::Nil();
+      case Tag::kBool: return HostValue::Bool(v.b);
+      case Tag::kInt: return HostValue::Int(v.i);
+      case Tag::kFloat: return HostValue::Float(v.f);
+      case Tag::kHandle: return HostValue::Handle(v.i);
+      case Tag::kString: return HostValue::String(std::string(AsString(v)->view()));
+      case Tag::kArray: {
+        HostValue h;
+        h.type = HostValue::Type::kArray;
+        const Array* a = AsArray(v);
+        h.items.reserve(std::min<size_t>(a->size, nodes_left_));
+        for (uint32_t k = 0; k < a->size; ++k) h.items.push_back(Copy(a->items[k], depth + 1));
+        return h;
       }
-      return h;
-    }
-    case Tag::kMap: {
-      HostValue h;
-      h.type = HostValue::Type::kMap;
-      const Map* m = AsMap(v);
-      for (uint32_t k = 0; k < m->used; ++k) {
-        if (m->entries[k].key.tag == Tag::kNil) continue;
-        HostValue key = CopyOut(m->entries[k].key, module, depth + 1, budget);
-        h.entries.emplace_back(std::move(key), CopyOut(m->entries[k].value, module, depth + 1, budget));
+      case Tag::kMap: {
+        HostValue h;
+        h.type = HostValue::Type::kMap;
+        const Map* m = AsMap(v);
+        for (uint32_t k = 0; k < m->used; ++k) {
+          if (m->entries[k].key.tag == Tag::kNil) continue;
+          HostValue key = Copy(m->entries[k].key, depth + 1);
+          h.entries.emplace_back(std::move(key), Copy(m->entries[k].value, depth + 1));
+        }
+        return h;
       }
-      return h;
+      case Tag::kFunction: {
+        HostValue h;
+        h.type = HostValue::Type::kFunction;
+        uint32_t f = AsClosure(v)->function;
+        h.s = module_ != nullptr && f < module_->functions.size() ? module_->functions[f].name : "?";
+        return h;
+      }
+      case Tag::kBox:
+        return Copy(AsBox(v)->value, depth + 1);
     }
-    case Tag::kFunction: {
-      HostValue h;
-      h.type = HostValue::Type::kFunction;
-      uint32_t f = AsClosure(v)->function;
-      h.s = module != nullptr && f < module->functions.size() ? module->functions[f].name : "?";
-      return h;
-    }
-    case Tag::kBox:
-      return CopyOut(AsBox(v)->value, module, depth + 1, budget);
+    return HostValue::Nil();
   }
-  return HostValue::Nil();
-}
+
+ private:
+  void Charge(uint64_t bytes) {
+    if (meter_ == nullptr) return;
+    if (bytes > meter_->bytes_left) {
+      meter_->exhausted = true;
+      ThrowTrap(TrapKind::kFuelExhausted, "fuel limit of " + std::to_string(meter_->fuel_limit) +
+                                              " exhausted while passing a value to the host");
+    }
+    if (meter_->bytes_left != UINT64_MAX) meter_->bytes_left -= bytes;
+    meter_->bytes_used += bytes;
+  }
+
+  const Module* module_;
+  ExportMeter* meter_;
+  size_t nodes_left_ = kMaxExportNodes;
+};
 }  // namespace
 
-HostValue ExportValue(const Value& v, const Module* module) {
-  size_t budget = kMaxExportNodes;
-  return CopyOut(v, module, 0, budget);
+HostValue ExportValue(const Value& v, const Module* module, ExportMeter* meter) {
+  return Exporter(module, meter).Copy(v, 0);
 }
 
 HostValue HostArgs::Get(size_t i) const {
   if (i >= count_) return HostValue::Nil();
-  return ExportValue(args_[i], nullptr);
+  return ExportValue(args_[i], nullptr, meter_);
 }
 
 void HostFunctions::Register(std::string name, int arity, HostFunction fn) {

@@ -3,6 +3,7 @@
 // backward jumps); every runtime failure leaves the loop as a VmTrap turned into a Trap.
 #include "runtime/interpreter.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <exception>
@@ -251,11 +252,16 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
   // it by value and never capture it by reference, which would force it into memory.
 
   // Refills the fuel budget, checks the deadline and collects garbage when due.
-  auto safepoint_slow = [this, &limits, &chunk, &budget](Value* live_sp) {
+  // Brings fuel_used up to date: the steps run since the last refill, plus allocation,
+  // which a single instruction can do a lot of (s = s + s): one unit of fuel per KiB
+  // allocated keeps such loops metered.
+  auto settle_fuel = [this, &chunk, &budget]() {
     fuel_used += static_cast<uint64_t>(chunk - budget);
-    // Allocation is work a single instruction can do a lot of (s = s + s): one unit of
-    // fuel per KiB allocated keeps such loops metered.
+    budget = chunk;
     fuel_used += heap.TakeWorkBytes() / kBytesPerFuel;
+  };
+  auto safepoint_slow = [this, &limits, &chunk, &budget, &settle_fuel](Value* live_sp) {
+    settle_fuel();
     if (limits.fuel != 0 && fuel_used > limits.fuel) {
       // The step that crossed the limit is the one that exhausted it.
       fuel_used = limits.fuel + 1;
@@ -599,7 +605,7 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
           uint8_t n = ReadOperand<uint8_t>(ip);
           frames[depth - 1].ip = ip;
           this->sp = sp;
-          Value v = CallHost(index, sp - n, n);
+          Value v = CallHost(index, sp - n, n, static_cast<uint64_t>(chunk - budget));
           sp -= n;
           *sp++ = v;
           NEXT();
@@ -618,6 +624,13 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
           *done.result = v;
           sp = done.result + 1;
           if (depth == 0) {
+            settle_fuel();
+            if (limits.fuel != 0 && fuel_used > limits.fuel) {
+              // Allocation in the last straight-line steps went past the limit.
+              fuel_used = limits.fuel + 1;
+              ThrowTrap(TrapKind::kFuelExhausted,
+                        "fuel limit of " + std::to_string(limits.fuel) + " exhausted");
+            }
             this->sp = stack_begin;
             return v;
           }
@@ -755,6 +768,10 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
 #undef CASE
 #undef NEXT
   } catch (VmTrap& t) {
+    if (t.kind != TrapKind::kFuelExhausted) {
+      settle_fuel();
+      if (limits.fuel != 0) fuel_used = std::min(fuel_used, limits.fuel + 1);
+    }
     if (depth > 0) frames[depth - 1].ip = ip;
     Trap trap = MakeTrap(t.kind, std::move(t.message), depth);
     depth = 0;
@@ -763,17 +780,31 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
   }
 }
 
-Value Instance::Impl::CallHost(uint32_t index, const Value* args, uint8_t n) {
+Value Instance::Impl::CallHost(uint32_t index, const Value* args, uint8_t n,
+                               uint64_t fuel_since_safepoint) {
   const HostFunctions::Entry& host_fn = *imports[index];
   if (host_fn.arity != HostFunctions::kVariadic && host_fn.arity != n) {
     ThrowTrap(TrapKind::kHostError, "host function '" + host_fn.name + "' expects " +
                                         std::to_string(host_fn.arity) + " argument(s), got " +
                                         std::to_string(n));
   }
+  const uint64_t fuel_limit = options.limits.fuel;
+  ExportMeter meter;
+  meter.fuel_limit = fuel_limit;
+  if (fuel_limit != 0) {
+    uint64_t used = fuel_used + fuel_since_safepoint + heap.pending_work_bytes() / kBytesPerFuel;
+    uint64_t left = used >= fuel_limit ? 0 : fuel_limit - used;
+    meter.bytes_left = left * kBytesPerFuel;
+  }
+  auto out_of_fuel = [&]() {
+    fuel_used = fuel_limit + 1;
+    ThrowTrap(TrapKind::kFuelExhausted,
+              "fuel limit of " + std::to_string(fuel_limit) + " exhausted while passing a value to the host");
+  };
   std::optional<Result<HostValue, std::string>> r;
   auto call = [&] {
     try {
-      r.emplace(host_fn.fn(HostArgs(args, n)));
+      r.emplace(host_fn.fn(HostArgs(args, n, &meter)));
     } catch (const VmTrap&) {
       throw;
     } catch (const std::exception& e) {
@@ -782,11 +813,19 @@ Value Instance::Impl::CallHost(uint32_t index, const Value* args, uint8_t n) {
       r.emplace(Err(std::string("host function threw an exception")));
     }
   };
-  if (options.gate != nullptr) {
-    options.gate->RunHost(call);
-  } else {
-    call();
+  try {
+    if (options.gate != nullptr) {
+      options.gate->RunHost(call);
+    } else {
+      call();
+    }
+  } catch (const VmTrap&) {
+    if (meter.exhausted) out_of_fuel();
+    throw;
   }
+  // A host that caught the trap (catch (...)) still does not get the copy for free.
+  if (meter.exhausted) out_of_fuel();
+  heap.AddWorkBytes(meter.bytes_used);
   if (!r->ok()) ThrowTrap(TrapKind::kHostError, host_fn.name + ": " + r->error());
   return FromHost(r->value());
 }

@@ -19,9 +19,20 @@
 
 namespace trinity {
 
+// What copying plugin values out to a host function may cost during one host call. A
+// deep copy is work the plugin asks for with a single call_host, so its bytes (one
+// HostValue per element, plus string contents) are charged like heap allocation; the copy
+// stops with a fuel trap instead of running past the fuel that is left.
+struct ExportMeter {
+  uint64_t bytes_left = UINT64_MAX;  // UINT64_MAX: no fuel limit
+  uint64_t bytes_used = 0;
+  uint64_t fuel_limit = 0;
+  bool exhausted = false;
+};
+
 // Deep copy of a VM value for the host (host_api.cc); throws an out-of-memory VmTrap when
-// the value has more than about a million elements.
-HostValue ExportValue(const Value& v, const Module* module);
+// the value has more than about a million elements, and a fuel VmTrap when `meter` runs out.
+HostValue ExportValue(const Value& v, const Module* module, ExportMeter* meter = nullptr);
 
 struct Frame {
   uint32_t function;        // index into the module's functions
@@ -75,7 +86,9 @@ class Instance::Impl {
   Result<Value, Trap> Run(uint32_t function, const Value* args, size_t argc);
   // Calls import `index` with `n` arguments (through the gate's host domain); kept out of
   // the loop so the threaded dispatch never jumps across a live C++ object.
-  Value CallHost(uint32_t index, const Value* args, uint8_t n);
+  // `fuel_since_safepoint`: steps run since fuel_used was last brought up to date, so the
+  // values copied out for the host can be charged against exactly the fuel that is left.
+  Value CallHost(uint32_t index, const Value* args, uint8_t n, uint64_t fuel_since_safepoint);
 
   // Everything the collector must keep alive outside the heap graph.
   void MarkRoots(Heap& heap);

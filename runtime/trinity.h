@@ -63,9 +63,12 @@ inline HostValue::HostValue() = default;
 
 // Read-only view of the arguments of a host call. Cheap accessors for the common types;
 // each As* traps the call with a type error when the argument has another type.
+struct ExportMeter;  // runtime-internal: charges values copied to the host as fuel
+
 class HostArgs {
  public:
-  HostArgs(const Value* args, size_t count) : args_(args), count_(count) {}
+  HostArgs(const Value* args, size_t count, ExportMeter* meter = nullptr)
+      : args_(args), count_(count), meter_(meter) {}
   size_t size() const { return count_; }
   HostValue::Type TypeOf(size_t i) const;
   HostValue Get(size_t i) const;  // deep copy
@@ -77,6 +80,7 @@ class HostArgs {
  private:
   const Value* args_;
   size_t count_;
+  ExportMeter* meter_;
 };
 
 // A host function: returns a value, or an error message that becomes a `host error` trap.

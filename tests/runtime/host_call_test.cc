@@ -180,5 +180,92 @@ TEST(HostCalls, SharedStructuresCannotExplodeInTheHost) {
   EXPECT_NE(r.error().message.find("too large to pass to the host"), std::string::npos);
 }
 
+// share(levels): starts from an 8-int array and wraps it `levels` times as [x, x], so the
+// plugin builds in `levels` steps a value whose deep copy has about 9 * 2^levels elements,
+// then passes it to host "take".
+std::shared_ptr<const Module> SharedStructureModule() {
+  ModuleBuilder b;
+  uint32_t take = b.Import("take");
+  b.Func("share", 1, 2, [&](E& e) {
+    for (int i = 0; i < 8; ++i) e.Emit(Op::kPushInt, i);
+    e.Emit(Op::kNewArray, 8);
+    e.Emit(Op::kStoreLocal, 1);
+    auto top = e.NewLabel();
+    auto done = e.NewLabel();
+    e.Bind(top);
+    e.Emit(Op::kLoadLocal, 0);
+    e.Emit(Op::kPushInt, 0);
+    e.Emit(Op::kGt);
+    e.EmitJump(Op::kJumpIfFalse, done);
+    e.Emit(Op::kLoadLocal, 1);
+    e.Emit(Op::kLoadLocal, 1);
+    e.Emit(Op::kNewArray, 2);
+    e.Emit(Op::kStoreLocal, 1);
+    e.Emit(Op::kLoadLocal, 0);
+    e.Emit(Op::kPushInt, 1);
+    e.Emit(Op::kSub);
+    e.Emit(Op::kStoreLocal, 0);
+    e.EmitJump(Op::kJump, top);
+    e.Bind(done);
+    e.Emit(Op::kLoadLocal, 1);
+    e.Emit(Op::kCallHost, take, 1);
+    e.Emit(Op::kReturn);
+  });
+  return b.Load();
+}
+
+size_t CountElements(const H& v) {
+  size_t n = 1;
+  for (const H& item : v.items) n += CountElements(item);
+  return n;
+}
+
+// Host "take": copies its argument out (HostArgs::Get) when `copy` is set.
+HostFunctions TakeHost(bool copy, size_t* copied, bool swallow_errors = false) {
+  HostFunctions host;
+  host.Register("take", 1, [=](HostArgs args) -> Result<HostValue, std::string> {
+    if (!copy) return H::Nil();
+    try {
+      *copied = CountElements(args.Get(0));
+    } catch (...) {
+      if (!swallow_errors) throw;
+    }
+    return H::Nil();
+  });
+  return host;
+}
+
+TEST(HostCalls, ValuesCopiedToTheHostAreChargedAsFuel) {
+  std::vector<H> levels{H::Int(12)};
+  InstanceOptions o;
+  o.limits.fuel = 10'000'000;
+  size_t copied = 0;
+  auto without_copy = MakeInstance(SharedStructureModule(), TakeHost(false, &copied), o);
+  ASSERT_TRUE(without_copy->Call("share", levels).ok());
+  auto with_copy = MakeInstance(SharedStructureModule(), TakeHost(true, &copied), o);
+  ASSERT_TRUE(with_copy->Call("share", levels).ok());
+  EXPECT_EQ(copied, size_t{9} * 4096 + 4095);
+  // One unit per KiB, as for heap allocation: each element is at least one HostValue.
+  EXPECT_GE(with_copy->fuel_used(), without_copy->fuel_used() + copied * sizeof(H) / 1024);
+}
+
+TEST(HostCalls, CopyToTheHostStopsWhenTheFuelRunsOut) {
+  // 9 * 2^40 elements: without metering the copy would run until the element cap,
+  // doing about a million elements of work for one call_host under a 10,000 fuel limit.
+  std::vector<H> levels{H::Int(40)};
+  InstanceOptions o;
+  o.limits.fuel = 10'000;
+  for (bool swallow : {false, true}) {
+    size_t copied = 0;
+    auto inst = MakeInstance(SharedStructureModule(), TakeHost(true, &copied, swallow), o);
+    auto r = inst->Call("share", levels);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, TrapKind::kFuelExhausted) << r.error().ToString();
+    EXPECT_NE(r.error().message.find("passing a value to the host"), std::string::npos);
+    EXPECT_EQ(inst->fuel_used(), 10'001u);
+    EXPECT_EQ(copied, 0u);
+  }
+}
+
 }  // namespace
 }  // namespace trinity
