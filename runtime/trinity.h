@@ -108,7 +108,9 @@ class HostFunctions {
 // --- Instances and limits ----------------------------------------------------------------
 
 struct Limits {
-  uint64_t fuel = 0;             // per call, counted at calls and loop back-edges; 0 = unlimited
+  // Per call; 0 = unlimited. One unit per call and loop back-edge, plus one per KiB the
+  // plugin makes the VM allocate or copy out to host functions.
+  uint64_t fuel = 0;
   size_t max_heap_bytes = 256u << 20;  // per instance
   uint32_t max_depth = 512;      // nested plugin calls
   std::chrono::milliseconds timeout{0};  // per call wall-clock deadline; 0 = none
