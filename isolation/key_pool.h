@@ -1,8 +1,10 @@
 // The process's protection keys and the protected table of isolation domains. A domain is
-// one plugin instance's virtual key. Hardware keys are bound to domains when they enter
-// and, when every key is taken, reclaimed from an idle domain (CLOCK, approximately least
-// recently used) by re-tagging its regions with the parked key — keys virtualised in the
-// spirit of libmpk, so any number of instances can exist with 15 hardware keys.
+// one plugin instance's virtual key plus its memory reservation. Hardware keys are bound to
+// domains when they enter and, when every key is taken, reclaimed from an idle domain
+// (CLOCK, approximately least recently used) by re-tagging its reservation with the parked
+// key — keys virtualised in the spirit of libmpk, so any number of instances can exist with
+// 15 hardware keys — until the pool is sealed for a seccomp sandbox (key_pool.cc says why
+// and what changes then).
 #pragma once
 
 #include <atomic>
@@ -33,20 +35,50 @@ struct alignas(64) DomainRecord {
 
 class KeyPool {
  public:
+  // One domain's memory: a contiguous range reserved (PROT_NONE) and tagged with the
+  // domain's key when the domain opens; [base, base + committed) is readable and writable,
+  // the rest stays PROT_NONE until Commit. The range never moves and never changes size,
+  // so nothing but mprotect (which keeps a page's key) is needed while the domain lives.
+  struct Reservation {
+    char* base = nullptr;
+    size_t length = 0;
+    size_t committed = 0;
+  };
+
   // The process-wide pool, created on first use (allocating the keys); an error naming
-  // the missing feature when protection keys are unavailable.
+  // the missing feature when protection keys are unavailable, or saying that the sandbox
+  // was sealed before the keys were allocated (SealProcess).
   static Result<KeyPool*, std::string> Get();
 
-  // New domain, parked until its first entry. Returns its slot in the table.
-  Result<uint32_t, std::string> OpenDomain();
-  // The domain must not be running and must have no regions left.
+  // Prepares for a seccomp filter that refuses pkey_mprotect and pkey_alloc, in this
+  // order: probes MPK support (the probe calls pkey_alloc), then seals the pool if it
+  // exists (Seal), or else makes every later Get() fail with a message saying so. Each
+  // spare reservation is `spare_bytes` long. Idempotent; irreversible.
+  static Result<Unit, std::string> SealProcess(size_t spare_bytes);
+
+  // New domain with a reservation of `reserve_bytes` (page-rounded). Before sealing the
+  // domain is parked until its first entry; after, it takes a free hardware key for life
+  // together with that key's spare reservation (at most spare_bytes of it), or fails
+  // when every key is held. Returns its slot in the table.
+  Result<uint32_t, std::string> OpenDomain(size_t reserve_bytes);
+  // The domain must not be running and its memory must no longer be used. Unmaps its
+  // reservation, or (a spare, after sealing) zeroes and decommits it for the key's next
+  // domain.
   void CloseDomain(uint32_t slot);
   DomainRecord& record(uint32_t slot) const { return table_[slot]; }
 
-  // Tags fresh memory of `slot` with its current key (parked or hardware) and tracks it
-  // for re-tagging; RemoveRegion must come before the memory is unmapped.
-  bool AddRegion(uint32_t slot, void* base, size_t length);
-  void RemoveRegion(uint32_t slot, void* base, size_t length);
+  // Where the domain's memory lies; fixed for the domain's life.
+  char* reservation_base(uint32_t slot) const { return reservations_[slot].base; }
+  size_t reservation_length(uint32_t slot) const { return reservations_[slot].length; }
+  // Makes the first `bytes` (page-rounded) of the reservation readable and writable with
+  // mprotect, which both seccomp policies allow and which keeps the pages' key; under
+  // the mutex, so a concurrent rotation re-tags exactly the committed part read-write.
+  bool Commit(uint32_t slot, size_t bytes);
+
+  // pkey_mprotect of memory outside every domain (host regions); an error once sealed.
+  Result<Unit, std::string> TagHostMemory(void* base, size_t length, int prot, int key);
+
+  bool sealed() const { return sealed_.load(std::memory_order_acquire); }
 
   // Gate bookkeeping around plugin execution. Pin makes sure `slot` holds a hardware key
   // for as long as it stays pinned (binding one, evicting an idle domain if needed) and
@@ -88,9 +120,10 @@ class KeyPool {
   struct Stats {
     size_t live_domains = 0;
     size_t bound_domains = 0;   // domains holding a hardware key now
-    size_t tracked_regions = 0;
+    size_t tracked_regions = 0; // reservations of live domains (one each)
     uint64_t bindings = 0;      // hardware keys bound over the pool's life
     uint64_t evictions = 0;     // of which taken from another domain
+    bool sealed = false;
   };
   Stats stats() const;
 
@@ -98,15 +131,12 @@ class KeyPool {
   KeyPool& operator=(const KeyPool&) = delete;
 
  private:
-  struct Region {
-    void* base;
-    size_t length;
-  };
-
   KeyPool() = default;
   static Result<KeyPool*, std::string> Create();
+  Result<Unit, std::string> Seal(size_t spare_bytes);
   std::optional<std::string> BindSlow(uint32_t slot);
   int TakeKeyLocked(uint32_t slot);  // key index into instance_keys_, or -1
+  void BindLocked(uint32_t slot, int index);
   void RetagLocked(uint32_t slot, int key);
   void OpenHostAccess();
 
@@ -121,10 +151,13 @@ class KeyPool {
 
   mutable std::mutex mu_;
   std::condition_variable key_released_;
+  std::atomic<bool> sealed_{false};               // written under mu_
   std::vector<uint32_t> key_owner_;               // per instance key: slot + 1, or 0
   std::vector<uint32_t> free_keys_;               // indices into instance_keys_
+  std::vector<Reservation> spares_;               // per instance key, once sealed
   size_t clock_hand_ = 0;
-  std::vector<std::vector<Region>> regions_;      // per slot
+  std::vector<Reservation> reservations_;         // per slot; base == nullptr when closed
+  std::vector<bool> uses_spare_;                  // per slot: reservation is a key's spare
   std::vector<uint32_t> free_slots_;
   uint32_t slots_used_ = 0;
   uint32_t next_id_ = 1;

@@ -1,11 +1,9 @@
 // The public entry of MPK isolation: policy (required / preferred), domain creation from
-// the process's key pool, host-protected regions and process-wide statistics.
+// the process's key pool, sealing it for seccomp, host-protected regions and process-wide
+// statistics.
 #include "isolation/mpk_isolation.h"
 
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include "isolation/containment_gate.h"
 #include "isolation/key_pool.h"
@@ -21,15 +19,12 @@ size_t PageRound(size_t n) {
   return (n + page - 1) & ~(page - 1);
 }
 
-Result<Unit, std::string> Retag(void* base, size_t length, int prot, int key) {
+Result<Unit, std::string> Retag(KeyPool& pool, void* base, size_t length, int prot, int key) {
   size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   if (reinterpret_cast<uintptr_t>(base) % page != 0) {
     return Err(std::string("region must start on a page boundary"));
   }
-  if (pkey_mprotect(base, PageRound(length), prot, key) != 0) {
-    return Err(std::string("pkey_mprotect failed: ") + std::strerror(errno));
-  }
-  return Unit{};
+  return pool.TagHostMemory(base, PageRound(length), prot, key);
 }
 
 }  // namespace
@@ -48,7 +43,10 @@ void PrepareHostThread() {
   if (pool.ok()) pool.value()->EnsureHostAccess();
 }
 
-Result<std::unique_ptr<MpkDomain>, std::string> MpkDomain::Create(IsolationPolicy policy) {
+Result<Unit, std::string> SealMpkKeys() { return KeyPool::SealProcess(kLargestReservation); }
+
+Result<std::unique_ptr<MpkDomain>, std::string> MpkDomain::Create(IsolationPolicy policy,
+                                                                   const Limits& limits) {
   std::unique_ptr<MpkDomain> domain(new MpkDomain());
   Result<KeyPool*, std::string> pool = KeyPool::Get();
   if (!pool.ok()) {
@@ -61,7 +59,7 @@ Result<std::unique_ptr<MpkDomain>, std::string> MpkDomain::Create(IsolationPolic
     return domain;
   }
   KeyPool& keys = *pool.value();
-  Result<uint32_t, std::string> slot = keys.OpenDomain();
+  Result<uint32_t, std::string> slot = keys.OpenDomain(ReservationBytes(limits.max_heap_bytes));
   if (!slot.ok()) return Err(slot.error());
   domain->pool_ = &keys;
   domain->slot_ = slot.value();
@@ -74,7 +72,7 @@ Result<std::unique_ptr<MpkDomain>, std::string> MpkDomain::Create(IsolationPolic
 
 MpkDomain::~MpkDomain() {
   gate_.reset();
-  owned_memory_.reset();  // unmaps and untracks every region first
+  owned_memory_.reset();  // the pool unmaps or recycles the reservation after
   if (pool_ != nullptr) pool_->CloseDomain(slot_);
 }
 
@@ -88,11 +86,16 @@ size_t MpkDomain::mapped_bytes() const {
   return static_cast<const MpkMemoryProvider*>(memory_)->mapped_bytes();
 }
 
+size_t MpkDomain::reserved_bytes() const {
+  if (pool_ == nullptr) return 0;
+  return static_cast<const MpkMemoryProvider*>(memory_)->reserved_bytes();
+}
+
 Result<IsolatedInstance, std::string> CreateIsolatedInstance(std::shared_ptr<const Module> module,
                                                              const HostFunctions& host,
                                                              InstanceOptions options,
                                                              IsolationPolicy policy) {
-  Result<std::unique_ptr<MpkDomain>, std::string> domain = MpkDomain::Create(policy);
+  Result<std::unique_ptr<MpkDomain>, std::string> domain = MpkDomain::Create(policy, options.limits);
   if (!domain.ok()) return Err(domain.error());
   domain.value()->Configure(options);
   auto instance = Instance::Create(std::move(module), host, std::move(options));
@@ -107,13 +110,13 @@ Result<Unit, std::string> ProtectHostRegion(void* base, size_t length, int prot)
   Result<KeyPool*, std::string> pool = KeyPool::Get();
   if (!pool.ok()) return Err("cannot protect host memory: " + pool.error());
   pool.value()->EnsureHostAccess();
-  return Retag(base, length, prot, pool.value()->host_key());
+  return Retag(*pool.value(), base, length, prot, pool.value()->host_key());
 }
 
 Result<Unit, std::string> UnprotectHostRegion(void* base, size_t length, int prot) {
   Result<KeyPool*, std::string> pool = KeyPool::Get();
   if (!pool.ok()) return Err("cannot unprotect host memory: " + pool.error());
-  return Retag(base, length, prot, 0);
+  return Retag(*pool.value(), base, length, prot, 0);
 }
 
 MpkStats GetMpkStats() {
@@ -128,6 +131,7 @@ MpkStats GetMpkStats() {
   out.bindings = s.bindings;
   out.evictions = s.evictions;
   out.instance_keys = pool.value()->instance_key_count();
+  out.sealed = s.sealed;
   return out;
 }
 

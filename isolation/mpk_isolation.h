@@ -4,8 +4,8 @@
 // that instance's memory, key-0 memory (the VM's code, native stack, libc, the Module)
 // and read-only access to the runtime's protected tables.
 //
-//   auto domain = MpkDomain::Create(IsolationPolicy::kRequired);   // or kPreferred
-//   InstanceOptions options;
+//   InstanceOptions options;                                        // limits set first
+//   auto domain = MpkDomain::Create(IsolationPolicy::kRequired, options.limits);
 //   domain.value()->Configure(options);
 //   auto instance = Instance::Create(module, host, options);        // outlived by domain
 //
@@ -44,10 +44,23 @@ const std::string& MpkUnavailableReason();
 Result<Unit, std::string> InitializeMpk();
 void PrepareHostThread();
 
+// For a seccomp filter that refuses pkey_mprotect or pkey_alloc (both shipped policies do):
+// InstallSeccompPolicy calls it right before loading such a filter; an embedder loading
+// one by other means must call it first. From then on protection keys are never rotated
+// among instances (key_pool.cc explains why and what that means): domains created before
+// keep their key (parked ones get a free key now, while keys last), and each domain
+// created after takes a free key for life or fails to be created. When the keys were not
+// allocated yet, MPK stays off for the rest of the process; call InitializeMpk() before.
+// Irreversible; safe to call again.
+Result<Unit, std::string> SealMpkKeys();
+
 class MpkDomain {
  public:
+  // Reserves and tags all the memory an instance with `limits` may get (its heap limit,
+  // stack and frames; ReservationBytes in mpk_memory_provider.h), so running it never
+  // needs to map or re-tag memory. Pass the limits the instance will be created with.
   static Result<std::unique_ptr<MpkDomain>, std::string> Create(
-      IsolationPolicy policy = IsolationPolicy::kPreferred);
+      IsolationPolicy policy = IsolationPolicy::kPreferred, const Limits& limits = Limits{});
   ~MpkDomain();
   MpkDomain(const MpkDomain&) = delete;
   MpkDomain& operator=(const MpkDomain&) = delete;
@@ -64,8 +77,9 @@ class MpkDomain {
   uint32_t id() const { return id_; }  // the instance id in probes and messages; 0 if unisolated
   // The hardware key bound right now (-1 while parked or unisolated); for tests and tools.
   int current_key() const;
-  // Bytes of tagged memory this domain's provider has mapped.
+  // Bytes of tagged memory this domain's provider has committed, and has reserved.
   size_t mapped_bytes() const;
+  size_t reserved_bytes() const;
 
  private:
   MpkDomain() = default;
@@ -77,7 +91,8 @@ class MpkDomain {
   std::unique_ptr<DomainGate> gate_;
 };
 
-// An instance together with its domain, destroyed in the right order (instance first).
+// An instance together with its domain (reserved for options.limits), destroyed in the
+// right order (instance first).
 struct IsolatedInstance {
   std::unique_ptr<MpkDomain> domain;
   std::unique_ptr<Instance> instance;
@@ -88,7 +103,8 @@ Result<IsolatedInstance, std::string> CreateIsolatedInstance(
 
 // Tags page-aligned host memory with the host-protected key: readable and writable
 // (per `prot`) by host code, inaccessible while any plugin domain is active. `length` is
-// rounded up to whole pages. Unprotect returns the pages to key 0.
+// rounded up to whole pages. Unprotect returns the pages to key 0. Both fail once MPK is
+// sealed for a seccomp sandbox (SealMpkKeys), since they need pkey_mprotect.
 Result<Unit, std::string> ProtectHostRegion(void* base, size_t length,
                                             int prot = PROT_READ | PROT_WRITE);
 Result<Unit, std::string> UnprotectHostRegion(void* base, size_t length,
@@ -98,11 +114,12 @@ Result<Unit, std::string> UnprotectHostRegion(void* base, size_t length,
 struct MpkStats {
   size_t live_domains = 0;
   size_t bound_domains = 0;
-  size_t tracked_regions = 0;
-  size_t mapped_bytes = 0;
+  size_t tracked_regions = 0;  // reservations of live domains
+  size_t mapped_bytes = 0;     // committed in those reservations
   uint64_t bindings = 0;
   uint64_t evictions = 0;
   size_t instance_keys = 0;  // hardware keys the pool rotates among instances
+  bool sealed = false;       // SealMpkKeys ran: keys no longer rotate
 };
 MpkStats GetMpkStats();
 

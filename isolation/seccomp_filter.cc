@@ -14,6 +14,7 @@
 
 #include "isolation/fault_containment.h"
 #include "isolation/landlock_proc_guard.h"
+#include "isolation/mpk_isolation.h"
 
 namespace trinity::isolation {
 namespace {
@@ -106,6 +107,18 @@ Result<Unit, std::string> HideProcIfNeeded(const SeccompPolicy& policy,
   return Unit{};
 }
 
+// Whether the filter may refuse `syscall`: a refusing row (conditional or not), or the
+// default with no unconditional row allowing it.
+bool MayRefuse(const SeccompPolicy& policy, std::string_view syscall) {
+  bool allowed_outright = false;
+  for (const PolicyRule& rule : policy.rules) {
+    if (rule.syscall != syscall) continue;
+    if (rule.action == SyscallAction::kRefuse) return true;
+    allowed_outright = allowed_outright || !rule.has_condition;
+  }
+  return !allowed_outright && policy.default_action == SyscallAction::kRefuse;
+}
+
 }  // namespace
 
 void InstallSeccompAudit() {
@@ -152,6 +165,13 @@ Result<Unit, std::string> InstallSeccompPolicy(const SeccompPolicy& policy,
       rc = seccomp_rule_add_array(filter.get(), action, nr, 0, nullptr);
     }
     if (rc != 0) return Err(Failed("policy " + std::string(policy.name) + ": rule for " + name, rc));
+  }
+  // Last, so a policy that fails to build leaves MPK as it was: after the load nothing
+  // could re-tag memory or allocate keys, so key rotation must stop before it.
+  if (MayRefuse(policy, "pkey_mprotect") || MayRefuse(policy, "pkey_alloc")) {
+    if (auto sealed = SealMpkKeys(); !sealed) {
+      return Err("cannot prepare MPK for policy " + std::string(policy.name) + ": " + sealed.error());
+    }
   }
   rc = seccomp_load(filter.get());
   if (rc != 0) return Err(Failed("loading the seccomp filter failed", rc));

@@ -25,7 +25,9 @@ enum class WithoutLandlock : uint8_t {
 
 // Applies `policy` to every thread of the process (TSYNC), irreversibly. Before loading
 // it, installs the audit hook and fault containment and prepares this thread's
-// alternate signal stack, because those need calls the strict policy refuses.
+// alternate signal stack, because those need calls the strict policy refuses; and, when
+// the policy refuses pkey_mprotect or pkey_alloc, seals MPK (SealMpkKeys in
+// mpk_isolation.h: protection keys stop rotating among instances).
 //
 // A policy with `hides_proc` first hides /proc with HideProcFromThisThread(), which,
 // unlike the filter, binds only the calling thread and those it creates afterwards: call

@@ -88,7 +88,9 @@ constexpr auto kStrictRules = std::to_array<PolicyRule>({
     Allow("lseek", "stdio on a seekable stream"),
     AllowIf("mmap", kNotExecutable, "the allocator maps heap memory; never executable"),
     AllowIf("mprotect", kNotExecutable,
-            "the allocator's guard pages; never executable (see the PROT_EXEC row)"),
+            "the allocator's guard pages, and committing pages of an MPK instance's "
+            "reservation (mprotect keeps a page's protection key); never executable (see "
+            "the PROT_EXEC row)"),
     Allow("munmap", "the allocator returns memory"),
     Allow("mremap", "the allocator grows large blocks; a VMA keeps its protection key"),
     Allow("brk", "the allocator's main arena"),

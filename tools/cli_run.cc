@@ -99,9 +99,11 @@ int RunHere(const CliArgs& args, const SandboxPlan& plan,
   std::unique_ptr<isolation::MpkDomain> domain;
   isolation::ContainmentGate containment;
   if (plan.isolate == Isolate::kMpk) {
+    // All the memory the instance may use is reserved and tagged here, before lock-down.
     auto created = isolation::MpkDomain::Create(plan.mpk_required
                                                     ? isolation::IsolationPolicy::kRequired
-                                                    : isolation::IsolationPolicy::kPreferred);
+                                                    : isolation::IsolationPolicy::kPreferred,
+                                                options.limits);
     if (!created) return Report(Failure{kExitInvalidInput, "trinity: " + created.error() + "\n"});
     domain = std::move(created.value());
     domain->Configure(options);

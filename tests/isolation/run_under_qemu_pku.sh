@@ -42,6 +42,7 @@ done
   echo '#!/bin/busybox sh'
   echo '/bin/busybox mount -t proc proc /proc'
   echo '/bin/busybox mount -t tmpfs tmp /tmp'
+  echo '/bin/busybox mount -t devtmpfs dev /dev'
   echo 'export LD_LIBRARY_PATH=/lib TEST_TMPDIR=/tmp'
   for c in "${commands[@]}"; do
     echo "echo \"=== $c\"; $c; echo \"=== exit \$?\""
