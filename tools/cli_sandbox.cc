@@ -85,8 +85,20 @@ void NoteIfProcStaysVisible(const SandboxPlan& plan) {
   });
 }
 
+// The C library picks a stream's buffering on its first output, asking a character
+// device whether it is a terminal (ioctl TCGETS) — a call the strict policy refuses. Settle
+// the buffering of stdout and stderr now, while that question may still be asked.
+void SettleStdioBuffering() {
+  static char stdout_buffer[BUFSIZ];
+  std::fflush(stdout);
+  std::setvbuf(stdout, stdout_buffer, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, sizeof stdout_buffer);
+  std::fflush(stderr);
+  std::setvbuf(stderr, nullptr, _IONBF, 0);
+}
+
 Result<Unit, Failure> LockDown(const SandboxPlan& plan) {
   if (plan.policy == nullptr) return Unit{};
+  SettleStdioBuffering();
   if (plan.policy->hides_proc) {
     if (size_t threads = RunningThreads(); threads > 1) {
       return Err(Failure{kExitInvalidInput,
