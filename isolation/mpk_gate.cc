@@ -24,20 +24,20 @@ struct PluginCall {
 
 MpkGate::MpkGate(KeyPool& pool, uint32_t slot) : pool_(pool), slot_(slot) {}
 
-void MpkGate::EnterPlugin(DomainRecord& r) {
+TRINITY_PROBE_FUNCTION void MpkGate::EnterPlugin(DomainRecord& r) {
   uint32_t plugin = r.plugin_pkru.load(std::memory_order_relaxed);
   TRINITY_PROBE_DOMAIN_ENTER(r.id, plugin);
   WritePkruChecked(plugin, r.plugin_pkru);
   if (__builtin_expect(!IsPluginShaped(plugin), 0)) PkruCheckFailed(plugin, ReadPkru());
 }
 
-void MpkGate::ExitToHost(DomainRecord& r) {
+TRINITY_PROBE_FUNCTION void MpkGate::ExitToHost(DomainRecord& r) {
   uint32_t host = r.host_pkru.load(std::memory_order_relaxed);
   WritePkruChecked(host, r.host_pkru);
   TRINITY_PROBE_DOMAIN_EXIT(r.id, host);
 }
 
-std::optional<Trap> MpkGate::RunPlugin(const std::function<void()>& body) {
+TRINITY_PROBE_FUNCTION std::optional<Trap> MpkGate::RunPlugin(const std::function<void()>& body) {
   pool_.EnsureHostAccess();
   DomainRecord& r = pool_.record(slot_);
   const uint32_t host = ReadPkru();
