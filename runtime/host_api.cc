@@ -165,9 +165,8 @@ class Exporter {
   void Charge(uint64_t bytes) {
     if (meter_ == nullptr) return;
     if (bytes > meter_->bytes_left) {
-      meter_->exhausted = true;
-      ThrowTrap(TrapKind::kFuelExhausted, "fuel limit of " + std::to_string(meter_->fuel_limit) +
-                                              " exhausted while passing a value to the host");
+      meter_->exhausted = true;  // CallHost turns this into the call's fuel trap
+      ThrowTrap(TrapKind::kFuelExhausted, "fuel exhausted while passing a value to the host");
     }
     if (meter_->bytes_left != UINT64_MAX) meter_->bytes_left -= bytes;
     meter_->bytes_used += bytes;

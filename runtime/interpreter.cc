@@ -251,7 +251,6 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
   // The hot state (ip, sp, base, closure) must stay in registers: the helpers below take
   // it by value and never capture it by reference, which would force it into memory.
 
-  // Refills the fuel budget, checks the deadline and collects garbage when due.
   // Brings fuel_used up to date: the steps run since the last refill, plus allocation,
   // which a single instruction can do a lot of (s = s + s): one unit of fuel per KiB
   // allocated keeps such loops metered.
@@ -260,13 +259,14 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
     budget = chunk;
     fuel_used += heap.TakeWorkBytes() / kBytesPerFuel;
   };
-  auto safepoint_slow = [this, &limits, &chunk, &budget, &settle_fuel](Value* live_sp) {
+  // The same, then the fuel trap if the limit is passed.
+  auto charge_fuel = [this, &limits, &settle_fuel]() {
     settle_fuel();
-    if (limits.fuel != 0 && fuel_used > limits.fuel) {
-      // The step that crossed the limit is the one that exhausted it.
-      fuel_used = limits.fuel + 1;
-      ThrowTrap(TrapKind::kFuelExhausted, "fuel limit of " + std::to_string(limits.fuel) + " exhausted");
-    }
+    if (limits.fuel != 0 && fuel_used > limits.fuel) ThrowFuelExhausted("");
+  };
+  // Charges fuel, checks the deadline, collects garbage when due and refills the budget.
+  auto safepoint_slow = [this, &limits, &chunk, &budget, &charge_fuel](Value* live_sp) {
+    charge_fuel();
     if (has_deadline && std::chrono::steady_clock::now() >= deadline) {
       ThrowTrap(TrapKind::kDeadlineExceeded,
                 "deadline of " + std::to_string(limits.timeout.count()) + " ms exceeded");
@@ -624,13 +624,7 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
           *done.result = v;
           sp = done.result + 1;
           if (depth == 0) {
-            settle_fuel();
-            if (limits.fuel != 0 && fuel_used > limits.fuel) {
-              // Allocation in the last straight-line steps went past the limit.
-              fuel_used = limits.fuel + 1;
-              ThrowTrap(TrapKind::kFuelExhausted,
-                        "fuel limit of " + std::to_string(limits.fuel) + " exhausted");
-            }
+            charge_fuel();  // allocation in the last straight-line steps counts too
             this->sp = stack_begin;
             return v;
           }
@@ -790,17 +784,11 @@ Value Instance::Impl::CallHost(uint32_t index, const Value* args, uint8_t n,
   }
   const uint64_t fuel_limit = options.limits.fuel;
   ExportMeter meter;
-  meter.fuel_limit = fuel_limit;
   if (fuel_limit != 0) {
     uint64_t used = fuel_used + fuel_since_safepoint + heap.pending_work_bytes() / kBytesPerFuel;
     uint64_t left = used >= fuel_limit ? 0 : fuel_limit - used;
     meter.bytes_left = left * kBytesPerFuel;
   }
-  auto out_of_fuel = [&]() {
-    fuel_used = fuel_limit + 1;
-    ThrowTrap(TrapKind::kFuelExhausted,
-              "fuel limit of " + std::to_string(fuel_limit) + " exhausted while passing a value to the host");
-  };
   std::optional<Result<HostValue, std::string>> r;
   auto call = [&] {
     try {
@@ -820,14 +808,21 @@ Value Instance::Impl::CallHost(uint32_t index, const Value* args, uint8_t n,
       call();
     }
   } catch (const VmTrap&) {
-    if (meter.exhausted) out_of_fuel();
+    if (meter.exhausted) ThrowFuelExhausted(" while passing a value to the host");
     throw;
   }
   // A host that caught the trap (catch (...)) still does not get the copy for free.
-  if (meter.exhausted) out_of_fuel();
+  if (meter.exhausted) ThrowFuelExhausted(" while passing a value to the host");
   heap.AddWorkBytes(meter.bytes_used);
   if (!r->ok()) ThrowTrap(TrapKind::kHostError, host_fn.name + ": " + r->error());
   return FromHost(r->value());
+}
+
+void Instance::Impl::ThrowFuelExhausted(std::string_view detail) {
+  // The step that crossed the limit is the one that exhausted it.
+  fuel_used = options.limits.fuel + 1;
+  ThrowTrap(TrapKind::kFuelExhausted, "fuel limit of " + std::to_string(options.limits.fuel) +
+                                          " exhausted" + std::string(detail));
 }
 
 Trap Instance::Impl::MakeTrap(TrapKind kind, std::string message, size_t active) const {

@@ -26,8 +26,7 @@ namespace trinity {
 struct ExportMeter {
   uint64_t bytes_left = UINT64_MAX;  // UINT64_MAX: no fuel limit
   uint64_t bytes_used = 0;
-  uint64_t fuel_limit = 0;
-  bool exhausted = false;
+  bool exhausted = false;  // CallHost then ends the call with its fuel trap
 };
 
 // Deep copy of a VM value for the host (host_api.cc); throws an out-of-memory VmTrap when
@@ -98,6 +97,10 @@ class Instance::Impl {
   void InitializeGlobals();
   // Retries InitializeGlobals when an earlier one ran out of heap; the trap if it fails.
   std::optional<Trap> EnsureConstants();
+
+  // Ends the call with a fuel trap (`detail` is appended to the message); fuel_used()
+  // then reads one past the limit.
+  [[noreturn]] void ThrowFuelExhausted(std::string_view detail);
 
   // Builds the Trap for a VmTrap raised while frames [0, depth) were active.
   Trap MakeTrap(TrapKind kind, std::string message, size_t depth) const;
