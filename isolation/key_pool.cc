@@ -22,7 +22,6 @@
 #include "isolation/key_pool.h"
 
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -44,11 +43,6 @@ constexpr int kMaxKeysTaken = kKeyCount - 1 - kKeysLeftForOthers;
 constexpr uint32_t kMaxDomains = 1u << 16;
 // How long an entry waits for a hardware key when every key belongs to a running domain.
 constexpr auto kKeyWait = std::chrono::milliseconds(200);
-
-size_t PageRound(size_t n) {
-  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  return (n + page - 1) & ~(page - 1);
-}
 
 // Re-tagging is what keeps two domains from sharing a key; if the kernel refuses it
 // (VMA limit, ENOMEM) the only safe answer is to stop.

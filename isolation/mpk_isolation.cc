@@ -14,14 +14,8 @@
 namespace trinity::isolation {
 namespace {
 
-size_t PageRound(size_t n) {
-  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  return (n + page - 1) & ~(page - 1);
-}
-
 Result<Unit, std::string> Retag(KeyPool& pool, void* base, size_t length, int prot, int key) {
-  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  if (reinterpret_cast<uintptr_t>(base) % page != 0) {
+  if (reinterpret_cast<uintptr_t>(base) % PageSize() != 0) {
     return Err(std::string("region must start on a page boundary"));
   }
   return pool.TagHostMemory(base, PageRound(length), prot, key);

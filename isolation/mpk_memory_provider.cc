@@ -14,6 +14,7 @@
 #include <iterator>
 
 #include "isolation/key_pool.h"
+#include "isolation/mpk_support.h"
 
 namespace trinity::isolation {
 namespace {
@@ -29,11 +30,6 @@ constexpr size_t kCommitStep = 256 * 1024;
 
 std::atomic<size_t> g_total_mapped{0};
 
-size_t PageSize() {
-  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  return page;
-}
-
 size_t RoundUp(size_t n, size_t to) { return (n + to - 1) & ~(to - 1); }
 
 // Class c holds blocks of 16 << c bytes.
@@ -44,7 +40,7 @@ int ClassOf(size_t block) { return std::countr_zero(block) - std::countr_zero(kM
 size_t ReservationBytes(size_t max_heap_bytes) {
   size_t heap = max_heap_bytes == 0 ? kDefaultHeapReserve
                                     : std::min(max_heap_bytes, kLargestHeapReserve);
-  return RoundUp(2 * heap + kNonHeapReserve, PageSize());
+  return PageRound(2 * heap + kNonHeapReserve);
 }
 
 MpkMemoryProvider::MpkMemoryProvider(KeyPool& pool, uint32_t slot)
@@ -54,7 +50,7 @@ MpkMemoryProvider::MpkMemoryProvider(KeyPool* pool, uint32_t slot, char* base, s
     : pool_(pool), slot_(slot), base_(base), length_(length), next_chunk_bytes_(kFirstChunk) {}
 
 std::unique_ptr<MpkMemoryProvider> MpkMemoryProvider::Untagged(size_t reserve_bytes) {
-  size_t length = RoundUp(reserve_bytes == 0 ? 1 : reserve_bytes, PageSize());
+  size_t length = PageRound(reserve_bytes == 0 ? 1 : reserve_bytes);
   void* base = mmap(nullptr, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (base == MAP_FAILED) return nullptr;
   return std::unique_ptr<MpkMemoryProvider>(
@@ -161,7 +157,7 @@ void* MpkMemoryProvider::Allocate(size_t size, size_t align) {
     }
     return CarveSmall(block);
   }
-  size_t length = RoundUp(size, PageSize());
+  size_t length = PageRound(size);
   char* base = TakePages(length);
   if (base == nullptr) return nullptr;
   large_.emplace(base, length);

@@ -5,6 +5,7 @@
 
 #include <cpuid.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -53,5 +54,12 @@ void NoteRunningUnisolated() {
                  ProbeMpkSupport().reason.c_str());
   });
 }
+
+size_t PageSize() {
+  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return page;
+}
+
+size_t PageRound(size_t n) { return (n + PageSize() - 1) & ~(PageSize() - 1); }
 
 }  // namespace trinity::isolation

@@ -1,7 +1,9 @@
 // Whether this CPU and kernel offer memory protection keys, probed once per process, and
-// the single notice the runtime prints when it has to run plugins without them.
+// the single notice the runtime prints when it has to run plugins without them, and the
+// page size memory is tagged by.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace trinity::isolation {
@@ -15,6 +17,10 @@ struct MpkSupport {
 // variable TRINITY_DISABLE_MPK to anything but "" or "0" reports MPK as unavailable, so
 // operators (and the fallback test) can force the unisolated path on capable machines.
 const MpkSupport& ProbeMpkSupport();
+
+// The system page size, and `n` rounded up to whole pages (memory is tagged by page).
+size_t PageSize();
+size_t PageRound(size_t n);
 
 // Writes "trinity: ... running plugins without MPK isolation" to stderr, once per process.
 void NoteRunningUnisolated();
