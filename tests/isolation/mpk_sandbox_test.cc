@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,6 +59,14 @@ std::string Install(const char* policy) {
   return installed ? "" : "install: " + installed.error() + "; ";
 }
 
+// Runs `body(policy)` in a forked child once per policy; a non-empty result fails.
+void ExpectUnderEachPolicy(const std::function<std::string(const char*)>& body) {
+  for (const char* policy : kPolicies) {
+    auto outcome = RunInChild([&body, policy] { return body(policy); });
+    EXPECT_TRUE(outcome.Passed()) << policy << ": " << outcome.Describe();
+  }
+}
+
 // "" when grow() ran to the end with no seccomp violation anywhere in the process.
 std::string Grow(Instance& instance, const std::string& who) {
   const uint64_t violations = SeccompViolationCount();
@@ -74,26 +83,23 @@ std::string Grow(Instance& instance, const std::string& who) {
 // Without protection keys: the reservation logic alone, as the unisolated path would use
 // it. Every page the heap needs is committed by mprotect inside the reservation.
 TEST(MpkSandboxTest, UntaggedReservationServesAGrowingHeapUnderEachPolicy) {
-  for (const char* policy : kPolicies) {
-    auto outcome = RunInChild([policy]() -> std::string {
-      auto memory = MpkMemoryProvider::Untagged(ReservationBytes(kHeapLimit));
-      if (!memory) return "no reservation";
-      ContainmentGate gate;
-      InstanceOptions options = Options();
-      options.memory = memory.get();
-      options.gate = &gate;
-      auto instance = Instance::Create(Compile(kPlugin), {}, options);
-      if (!instance.ok()) return "instance: " + instance.error();
-      const size_t at_start = memory->mapped_bytes();
-      if (std::string failed = Install(policy); !failed.empty()) return failed;
-      std::string fails = Grow(*instance.value(), policy);
-      if (memory->mapped_bytes() < at_start + (8u << 20)) {
-        fails += "the heap did not grow (" + std::to_string(memory->mapped_bytes()) + " bytes); ";
-      }
-      return fails;
-    });
-    EXPECT_TRUE(outcome.Passed()) << policy << ": " << outcome.Describe();
-  }
+  ExpectUnderEachPolicy([](const char* policy) -> std::string {
+    auto memory = MpkMemoryProvider::Untagged(ReservationBytes(kHeapLimit));
+    if (!memory) return "no reservation";
+    ContainmentGate gate;
+    InstanceOptions options = Options();
+    options.memory = memory.get();
+    options.gate = &gate;
+    auto instance = Instance::Create(Compile(kPlugin), {}, options);
+    if (!instance.ok()) return "instance: " + instance.error();
+    const size_t at_start = memory->mapped_bytes();
+    if (std::string failed = Install(policy); !failed.empty()) return failed;
+    std::string fails = Grow(*instance.value(), policy);
+    if (memory->mapped_bytes() < at_start + (8u << 20)) {
+      fails += "the heap did not grow (" + std::to_string(memory->mapped_bytes()) + " bytes); ";
+    }
+    return fails;
+  });
 }
 
 // The way `trinity run --isolate=mpk --sandbox=...` runs: instance created, then lock-down,
@@ -101,27 +107,24 @@ TEST(MpkSandboxTest, UntaggedReservationServesAGrowingHeapUnderEachPolicy) {
 // instance created under the filter gets a key and memory tagged before lock-down.
 TEST(MpkSandboxTest, MpkInstanceGrowsItsHeapUnderEachPolicy) {
   TRINITY_REQUIRE_MPK();
-  for (const char* policy : kPolicies) {
-    auto outcome = RunInChild([policy]() -> std::string {
-      if (auto init = InitializeMpk(); !init) return "InitializeMpk: " + init.error();
-      auto module = Compile(kPlugin);
-      auto before = CreateIsolatedInstance(module, {}, Options(), IsolationPolicy::kRequired);
-      if (!before.ok()) return "instance: " + before.error();
-      if (std::string failed = Install(policy); !failed.empty()) return failed;
-      if (!GetMpkStats().sealed) return "installing the policy did not seal the key pool";
-      std::string fails = Grow(*before.value().instance, "created before lock-down");
-      if (before.value().domain->current_key() < 0) fails += "no key after running; ";
-      if (before.value().domain->mapped_bytes() < (8u << 20)) fails += "the heap did not grow; ";
-      auto after = CreateIsolatedInstance(module, {}, Options(), IsolationPolicy::kRequired);
-      if (!after.ok()) return fails + "instance after lock-down: " + after.error();
-      fails += Grow(*after.value().instance, "created after lock-down");
-      if (after.value().domain->current_key() == before.value().domain->current_key()) {
-        fails += "two live instances share a key; ";
-      }
-      return fails;
-    });
-    EXPECT_TRUE(outcome.Passed()) << policy << ": " << outcome.Describe();
-  }
+  ExpectUnderEachPolicy([](const char* policy) -> std::string {
+    if (auto init = InitializeMpk(); !init) return "InitializeMpk: " + init.error();
+    auto module = Compile(kPlugin);
+    auto before = CreateIsolatedInstance(module, {}, Options(), IsolationPolicy::kRequired);
+    if (!before.ok()) return "instance: " + before.error();
+    if (std::string failed = Install(policy); !failed.empty()) return failed;
+    if (!GetMpkStats().sealed) return "installing the policy did not seal the key pool";
+    std::string fails = Grow(*before.value().instance, "created before lock-down");
+    if (before.value().domain->current_key() < 0) fails += "no key after running; ";
+    if (before.value().domain->mapped_bytes() < (8u << 20)) fails += "the heap did not grow; ";
+    auto after = CreateIsolatedInstance(module, {}, Options(), IsolationPolicy::kRequired);
+    if (!after.ok()) return fails + "instance after lock-down: " + after.error();
+    fails += Grow(*after.value().instance, "created after lock-down");
+    if (after.value().domain->current_key() == before.value().domain->current_key()) {
+      fails += "two live instances share a key; ";
+    }
+    return fails;
+  });
 }
 
 // Keys cannot be rotated under the filter, so each key serves one live instance: those
@@ -130,85 +133,82 @@ TEST(MpkSandboxTest, MpkInstanceGrowsItsHeapUnderEachPolicy) {
 // one, with the previous owner's data gone.
 TEST(MpkSandboxTest, MoreInstancesThanKeysUnderEachPolicy) {
   TRINITY_REQUIRE_MPK();
-  for (const char* policy : kPolicies) {
-    auto outcome = RunInChild([policy]() -> std::string {
-      if (auto init = InitializeMpk(); !init) return "InitializeMpk: " + init.error();
-      const size_t keys = GetMpkStats().instance_keys;
-      auto module = Compile(kPlugin);
-      std::vector<IsolatedInstance> early;
-      for (size_t i = 0; i < keys + 2; ++i) {
-        auto created = CreateIsolatedInstance(module, {}, Options(), IsolationPolicy::kRequired);
-        if (!created.ok()) return "instance " + std::to_string(i) + ": " + created.error();
-        early.push_back(std::move(created).value());
+  ExpectUnderEachPolicy([](const char* policy) -> std::string {
+    if (auto init = InitializeMpk(); !init) return "InitializeMpk: " + init.error();
+    const size_t keys = GetMpkStats().instance_keys;
+    auto module = Compile(kPlugin);
+    std::vector<IsolatedInstance> early;
+    for (size_t i = 0; i < keys + 2; ++i) {
+      auto created = CreateIsolatedInstance(module, {}, Options(), IsolationPolicy::kRequired);
+      if (!created.ok()) return "instance " + std::to_string(i) + ": " + created.error();
+      early.push_back(std::move(created).value());
+    }
+    if (std::string failed = Install(policy); !failed.empty()) return failed;
+    std::string fails;
+    if (GetMpkStats().bound_domains != keys) fails += "sealing did not hand out every key; ";
+    size_t ran = 0;
+    size_t stranded = 0;
+    for (IsolatedInstance& isolated : early) {
+      auto r = isolated.instance->Call("answer");
+      if (r.ok() && r.value().i == 42) {
+        ++ran;
+      } else if (!r.ok() && r.error().kind == TrapKind::kIsolationViolation &&
+                 r.error().message.find("holds no protection key") != std::string::npos) {
+        ++stranded;
+      } else {
+        fails += "unexpected outcome: " + (r.ok() ? r.value().ToString() : r.error().ToString()) + "; ";
       }
-      if (std::string failed = Install(policy); !failed.empty()) return failed;
-      std::string fails;
-      if (GetMpkStats().bound_domains != keys) fails += "sealing did not hand out every key; ";
-      size_t ran = 0;
-      size_t stranded = 0;
-      for (IsolatedInstance& isolated : early) {
-        auto r = isolated.instance->Call("answer");
-        if (r.ok() && r.value().i == 42) {
-          ++ran;
-        } else if (!r.ok() && r.error().kind == TrapKind::kIsolationViolation &&
-                   r.error().message.find("holds no protection key") != std::string::npos) {
-          ++stranded;
-        } else {
-          fails += "unexpected outcome: " + (r.ok() ? r.value().ToString() : r.error().ToString()) + "; ";
-        }
-      }
-      if (ran != keys || stranded != 2) {
-        fails += std::to_string(ran) + " ran and " + std::to_string(stranded) + " had no key; ";
-      }
+    }
+    if (ran != keys || stranded != 2) {
+      fails += std::to_string(ran) + " ran and " + std::to_string(stranded) + " had no key; ";
+    }
 
-      auto extra = CreateIsolatedInstance(module, {}, Options(), IsolationPolicy::kRequired);
-      if (extra.ok()) {
-        fails += "a domain was created with every key held; ";
-      } else if (extra.error().find("no protection key is free") == std::string::npos) {
-        fails += "unclear error: " + extra.error() + "; ";
-      }
+    auto extra = CreateIsolatedInstance(module, {}, Options(), IsolationPolicy::kRequired);
+    if (extra.ok()) {
+      fails += "a domain was created with every key held; ";
+    } else if (extra.error().find("no protection key is free") == std::string::npos) {
+      fails += "unclear error: " + extra.error() + "; ";
+    }
 
-      auto keyed = std::find_if(early.begin(), early.end(),
-                                [](const IsolatedInstance& i) { return i.domain->current_key() >= 0; });
-      const int freed_key = keyed->domain->current_key();
-      keyed->instance.reset();  // instance first, then its domain
-      keyed->domain.reset();
-      {
-        auto fresh = CreateIsolatedInstance(module, {}, Options(), IsolationPolicy::kRequired);
-        if (!fresh.ok()) return fails + "no instance after freeing a key: " + fresh.error();
-        if (fresh.value().domain->current_key() != freed_key) fails += "the freed key was not reused; ";
-        fails += Grow(*fresh.value().instance, "created on a freed key");
-      }
+    auto keyed = std::find_if(early.begin(), early.end(),
+                              [](const IsolatedInstance& i) { return i.domain->current_key() >= 0; });
+    const int freed_key = keyed->domain->current_key();
+    keyed->instance.reset();  // instance first, then its domain
+    keyed->domain.reset();
+    {
+      auto fresh = CreateIsolatedInstance(module, {}, Options(), IsolationPolicy::kRequired);
+      if (!fresh.ok()) return fails + "no instance after freeing a key: " + fresh.error();
+      if (fresh.value().domain->current_key() != freed_key) fails += "the freed key was not reused; ";
+      fails += Grow(*fresh.value().instance, "created on a freed key");
+    }
 
-      // The same key and the same pages for the next domain: zeroed in between.
-      constexpr size_t kBlock = 64 * 1024;
-      char* secret = nullptr;
-      {
-        auto first = MpkDomain::Create(IsolationPolicy::kRequired, Options().limits);
-        if (!first.ok()) return fails + "domain: " + first.error();
-        secret = static_cast<char*>(first.value()->memory()->Allocate(kBlock, 16));
-        std::memset(secret, 0x5a, kBlock);
-      }
-      auto second = MpkDomain::Create(IsolationPolicy::kRequired, Options().limits);
-      if (!second.ok()) return fails + "domain: " + second.error();
-      auto* reused = static_cast<char*>(second.value()->memory()->Allocate(kBlock, 16));
-      if (reused != secret) {
-        fails += "expected the key's pages again; ";
-      } else if (!std::all_of(reused, reused + kBlock, [](char c) { return c == 0; })) {
-        fails += "the previous domain's data survived; ";
-      }
+    // The same key and the same pages for the next domain: zeroed in between.
+    constexpr size_t kBlock = 64 * 1024;
+    char* secret = nullptr;
+    {
+      auto first = MpkDomain::Create(IsolationPolicy::kRequired, Options().limits);
+      if (!first.ok()) return fails + "domain: " + first.error();
+      secret = static_cast<char*>(first.value()->memory()->Allocate(kBlock, 16));
+      std::memset(secret, 0x5a, kBlock);
+    }
+    auto second = MpkDomain::Create(IsolationPolicy::kRequired, Options().limits);
+    if (!second.ok()) return fails + "domain: " + second.error();
+    auto* reused = static_cast<char*>(second.value()->memory()->Allocate(kBlock, 16));
+    if (reused != secret) {
+      fails += "expected the key's pages again; ";
+    } else if (!std::all_of(reused, reused + kBlock, [](char c) { return c == 0; })) {
+      fails += "the previous domain's data survived; ";
+    }
 
-      // Re-tagging host memory is refused by the filter: an error, not SIGSYS.
-      void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      auto protect = ProtectHostRegion(page, 4096);
-      if (protect.ok() || protect.error().find("pkey_mprotect") == std::string::npos) {
-        fails += "ProtectHostRegion after lock-down: " +
-                 (protect.ok() ? std::string("succeeded") : protect.error()) + "; ";
-      }
-      return fails;
-    });
-    EXPECT_TRUE(outcome.Passed()) << policy << ": " << outcome.Describe();
-  }
+    // Re-tagging host memory is refused by the filter: an error, not SIGSYS.
+    void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    auto protect = ProtectHostRegion(page, 4096);
+    if (protect.ok() || protect.error().find("pkey_mprotect") == std::string::npos) {
+      fails += "ProtectHostRegion after lock-down: " +
+               (protect.ok() ? std::string("succeeded") : protect.error()) + "; ";
+    }
+    return fails;
+  });
 }
 
 // No key was allocated before lock-down (nothing in this test binary's parent process

@@ -145,48 +145,13 @@ TEST(HostCalls, NestedValuesRoundTrip) {
   EXPECT_EQ(r.value().ToString(), "{\"k\": [1, 2.5, nil], 7: true}");
 }
 
-TEST(HostCalls, SharedStructuresCannotExplodeInTheHost) {
-  // a = [1]; 40 times: a = [a, a]; return a — 2^40 elements if copied naively.
-  ModuleBuilder b;
-  b.Func("diamond", 0, 2, [](E& e) {
-    auto top = e.NewLabel(), done = e.NewLabel();
-    e.Emit(Op::kPushInt, 1);
-    e.Emit(Op::kNewArray, 1);
-    e.Emit(Op::kStoreLocal, 0);
-    e.Emit(Op::kPushInt, 0);
-    e.Emit(Op::kStoreLocal, 1);
-    e.Bind(top);
-    e.Emit(Op::kLoadLocal, 1);
-    e.Emit(Op::kPushInt, 40);
-    e.Emit(Op::kLt);
-    e.EmitJump(Op::kJumpIfFalse, done);
-    e.Emit(Op::kLoadLocal, 0);
-    e.Emit(Op::kLoadLocal, 0);
-    e.Emit(Op::kNewArray, 2);
-    e.Emit(Op::kStoreLocal, 0);
-    e.Emit(Op::kLoadLocal, 1);
-    e.Emit(Op::kPushInt, 1);
-    e.Emit(Op::kAdd);
-    e.Emit(Op::kStoreLocal, 1);
-    e.EmitJump(Op::kJump, top);
-    e.Bind(done);
-    e.Emit(Op::kLoadLocal, 0);
-    e.Emit(Op::kReturn);
-  });
-  auto inst = MakeInstance(b.Load());
-  auto r = inst->Call("diamond");
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().kind, TrapKind::kOutOfMemory);
-  EXPECT_NE(r.error().message.find("too large to pass to the host"), std::string::npos);
-}
-
-// share(levels): starts from an 8-int array and wraps it `levels` times as [x, x], so the
-// plugin builds in `levels` steps a value whose deep copy has about 9 * 2^levels elements,
-// then passes it to host "take".
+// build(levels) starts from an 8-int array and wraps it `levels` times as [x, x], so in
+// `levels` steps the plugin makes a value whose deep copy has about 9 * 2^levels elements,
+// and returns it; share(levels) passes the same value to host "take" instead.
 std::shared_ptr<const Module> SharedStructureModule() {
   ModuleBuilder b;
   uint32_t take = b.Import("take");
-  b.Func("share", 1, 2, [&](E& e) {
+  auto build = [](E& e) {  // levels in local 0; leaves the value in local 1
     for (int i = 0; i < 8; ++i) e.Emit(Op::kPushInt, i);
     e.Emit(Op::kNewArray, 8);
     e.Emit(Op::kStoreLocal, 1);
@@ -208,6 +173,13 @@ std::shared_ptr<const Module> SharedStructureModule() {
     e.EmitJump(Op::kJump, top);
     e.Bind(done);
     e.Emit(Op::kLoadLocal, 1);
+  };
+  b.Func("build", 1, 2, [&](E& e) {
+    build(e);
+    e.Emit(Op::kReturn);
+  });
+  b.Func("share", 1, 2, [&](E& e) {
+    build(e);
     e.Emit(Op::kCallHost, take, 1);
     e.Emit(Op::kReturn);
   });
@@ -233,6 +205,17 @@ HostFunctions TakeHost(bool copy, size_t* copied, bool swallow_errors = false) {
     return H::Nil();
   });
   return host;
+}
+
+TEST(HostCalls, SharedStructuresCannotExplodeInTheHost) {
+  // 40 levels: about 9 * 2^40 elements if copied naively.
+  size_t copied = 0;
+  auto inst = MakeInstance(SharedStructureModule(), TakeHost(false, &copied));
+  std::vector<H> levels{H::Int(40)};
+  auto r = inst->Call("build", levels);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::kOutOfMemory);
+  EXPECT_NE(r.error().message.find("too large to pass to the host"), std::string::npos);
 }
 
 TEST(HostCalls, ValuesCopiedToTheHostAreChargedAsFuel) {
