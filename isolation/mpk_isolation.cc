@@ -61,7 +61,19 @@ Result<std::unique_ptr<MpkDomain>, std::string> MpkDomain::Create(IsolationPolic
   domain->owned_memory_ = std::make_unique<MpkMemoryProvider>(keys, domain->slot_);
   domain->memory_ = domain->owned_memory_.get();
   domain->gate_ = std::make_unique<MpkGate>(keys, domain->slot_);
+  if (auto attested = AttestDomainCreated(domain->belief()); !attested) {
+    return Err(attested.error());
+  }
   return domain;
+}
+
+DomainBelief MpkDomain::belief() const {
+  if (pool_ == nullptr) return DomainBelief{};
+  // Before sealing a new reservation is parked under the parked key; after, it holds its key.
+  const int key = current_key();
+  return DomainBelief{MemoryRange{reinterpret_cast<uintptr_t>(pool_->reservation_base(slot_)),
+                                  pool_->reservation_length(slot_)},
+                      key >= 0 ? key : pool_->parked_key(), id_};
 }
 
 MpkDomain::~MpkDomain() {

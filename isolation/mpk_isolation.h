@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "isolation/kernel_checks.h"
 #include "runtime/domain_gate.h"
 #include "runtime/memory.h"
 #include "runtime/result.h"
@@ -59,6 +60,8 @@ class MpkDomain {
   // Reserves and tags all the memory an instance with `limits` may get (its heap limit,
   // stack and frames; ReservationBytes in mpk_memory_provider.h), so running it never
   // needs to map or re-tag memory. Pass the limits the instance will be created with.
+  // Where /dev/trinity exists, the kernel must confirm the reservation's key and the
+  // absence of writable+executable mappings, or creation fails (kernel_checks.h).
   static Result<std::unique_ptr<MpkDomain>, std::string> Create(
       IsolationPolicy policy = IsolationPolicy::kPreferred, const Limits& limits = Limits{});
   ~MpkDomain();
@@ -77,6 +80,9 @@ class MpkDomain {
   uint32_t id() const { return id_; }  // the instance id in probes and messages; 0 if unisolated
   // The hardware key bound right now (-1 while parked or unisolated); for tests and tools.
   int current_key() const;
+  // Where its memory lies and which key the layer tagged it with (the parked key until
+  // its first entry, before sealing), as the kernel cross-checks compare them.
+  DomainBelief belief() const;
   // Bytes of tagged memory this domain's provider has committed, and has reserved.
   size_t mapped_bytes() const;
   size_t reserved_bytes() const;

@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "isolation/fault_containment.h"
+#include "isolation/kernel_checks.h"
 #include "isolation/landlock_proc_guard.h"
 #include "isolation/mpk_isolation.h"
 
@@ -25,6 +26,7 @@ constexpr int kSysSeccomp = 1;
 struct sigaction g_next_sigsys;
 std::atomic<uint64_t> g_violations{0};
 std::atomic<int> g_last_refused{-1};
+std::atomic<uint32_t> g_filters_loaded{0};  // by InstallSeccompPolicy, in this process
 
 // Async-signal-safe: two atomics and a probe (one NOP until a tracer attaches).
 void OnSigsys(int sig, siginfo_t* info, void* context) {
@@ -173,9 +175,12 @@ Result<Unit, std::string> InstallSeccompPolicy(const SeccompPolicy& policy,
       return Err("cannot prepare MPK for policy " + std::string(policy.name) + ": " + sealed.error());
     }
   }
+  // Opened now if at all: after the load, open is refused.
+  (void)ProcessAttestor();
   rc = seccomp_load(filter.get());
   if (rc != 0) return Err(Failed("loading the seccomp filter failed", rc));
-  return Unit{};
+  const uint32_t loaded = g_filters_loaded.fetch_add(1, std::memory_order_relaxed) + 1;
+  return AttestLockedDown(LockDownBelief{loaded});
 }
 
 uint64_t SeccompViolationCount() { return g_violations.load(std::memory_order_relaxed); }

@@ -23,7 +23,9 @@ enum class WithoutLandlock : uint8_t {
   kLoad,    // load the seccomp filter alone; the caller has told its user (LandlockAbi())
 };
 
-// Applies `policy` to every thread of the process (TSYNC), irreversibly. Before loading
+// Applies `policy` to every thread of the process (TSYNC), irreversibly; where
+// /dev/trinity exists, the kernel must then confirm the filter and the absence of
+// writable+executable mappings, or the call fails (the filter stays). Before loading
 // it, installs the audit hook and fault containment and prepares this thread's
 // alternate signal stack, because those need calls the strict policy refuses; and, when
 // the policy refuses pkey_mprotect or pkey_alloc, seals MPK (SealMpkKeys in

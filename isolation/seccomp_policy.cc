@@ -9,6 +9,8 @@
 #include <array>
 #include <cstdio>
 
+#include "kmod/trinity_uapi.h"
+
 namespace trinity::isolation {
 namespace {
 
@@ -34,6 +36,8 @@ constexpr ArgCondition kExecutable{2, Op::kMaskedEqual, PROT_EXEC, PROT_EXEC, fa
 constexpr ArgCondition kEmptyPath{3, Op::kMaskedEqual, AT_EMPTY_PATH, AT_EMPTY_PATH, false,
                                   "(flags & AT_EMPTY_PATH) != 0"};
 constexpr ArgCondition kOwnProcess{0, Op::kEqual, 0, 0, true, "tgid == getpid()"};
+constexpr ArgCondition kTrinityAttest{1, Op::kEqual, 0, TRINITY_IOC_ATTEST, false,
+                                      "request == TRINITY_IOC_ATTEST"};
 
 // Reasons shared by both policies: the calls that undo MPK isolation or leave the sandbox.
 constexpr std::string_view kWhyPkeyMprotect =
@@ -114,6 +118,9 @@ constexpr auto kStrictRules = std::to_array<PolicyRule>({
           "plugin file and socket I/O through the runtime's restricted ring, which reaches "
           "only registered descriptors with allowed opcodes"),
     Allow("restart_syscall", "the kernel restarts an interrupted call"),
+    AllowIf("ioctl", kTrinityAttest,
+            "the kernel's attestation of the locked-down state through /dev/trinity "
+            "(kmod/), opened before lock-down; it reports only on the calling process"),
     Allow("exit", "thread exit"),
     Allow("exit_group", "process exit"),
     // Named refusals: the default refuses them too; the rows say why they must stay so.

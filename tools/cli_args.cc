@@ -19,6 +19,7 @@ std::optional<Command> CommandFromName(std::string_view name) {
   if (name == "disasm") return Command::kDisasm;
   if (name == "verify") return Command::kVerify;
   if (name == "policy") return Command::kPolicy;
+  if (name == "attest") return Command::kAttest;
   return std::nullopt;
 }
 
@@ -54,6 +55,7 @@ const char* CommandName(Command c) {
     case Command::kDisasm: return "disasm";
     case Command::kVerify: return "verify";
     case Command::kPolicy: return "policy";
+    case Command::kAttest: return "attest";
     default: return "trinity";
   }
 }
@@ -78,6 +80,31 @@ Result<CliArgs, Failure> ParsePolicy(const std::vector<std::string>& argv, CliAr
     return args;
   }
   return Usage("policy expects 'list' or 'show NAME'");
+}
+
+// `attest [--sandbox POLICY]`: no FILE.
+Result<CliArgs, Failure> ParseAttest(const std::vector<std::string>& argv, CliArgs args) {
+  for (size_t i = 1; i < argv.size(); ++i) {
+    const std::string& w = argv[i];
+    if (w == "--help" || w == "-h") {
+      args.help_for = Command::kAttest;
+      args.command = Command::kHelp;
+      return args;
+    }
+    std::string value;
+    if (w.starts_with("--sandbox=")) {
+      value = w.substr(10);
+    } else if (w == "--sandbox" && i + 1 < argv.size()) {
+      value = argv[++i];
+    } else {
+      return Usage("attest takes only --sandbox POLICY, got '" + w + "'");
+    }
+    if (value != "strict" && value != "server" && value != "none") {
+      return Usage("--sandbox expects strict, server or none, got '" + value + "'");
+    }
+    args.sandbox = value;
+  }
+  return args;
 }
 
 // Options of `run` that are words, not numbers.
@@ -130,11 +157,12 @@ Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv) {
   if (!command) {
     if (first.starts_with("-")) return Usage("unknown option '" + first + "'");
     return Usage("unknown command '" + first +
-                 "' (expected run, compile, asm, disasm, verify or policy)");
+                 "' (expected run, compile, asm, disasm, verify, policy or attest)");
   }
   args.command = *command;
   const std::string name = CommandName(*command);
   if (*command == Command::kPolicy) return ParsePolicy(argv, std::move(args));
+  if (*command == Command::kAttest) return ParseAttest(argv, std::move(args));
 
   for (size_t i = 1; i < argv.size(); ++i) {
     std::string arg = argv[i];

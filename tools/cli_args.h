@@ -12,7 +12,7 @@
 
 namespace trinity::cli {
 
-enum class Command { kHelp, kVersion, kRun, kCompile, kAsm, kDisasm, kVerify, kPolicy };
+enum class Command { kHelp, kVersion, kRun, kCompile, kAsm, kDisasm, kVerify, kPolicy, kAttest };
 
 // `run --sandbox`: which seccomp policy the process locks itself into before plugin code
 // runs. `run --isolate`: where plugin code runs.
@@ -29,7 +29,7 @@ struct CliArgs {
   std::optional<uint64_t> max_depth;
   std::optional<uint64_t> timeout_ms;
   std::vector<std::string> plugin_args;  // run: after `--`
-  std::string sandbox;                   // run: "strict", "server", "none"; "" = default
+  std::string sandbox;                   // run, attest: "strict", "server", "none"; "" = default
   Isolate isolate = Isolate::kDefault;
   std::vector<std::string> allow_read, allow_write, allow_append;  // run: grants
   std::string policy_action;             // policy: "show" or "list"

@@ -11,6 +11,7 @@ int CompileCommand(const CliArgs& args);  // compile and asm: input -> .tbc
 int DisasmCommand(const CliArgs& args);
 int VerifyCommand(const CliArgs& args);
 int PolicyCommand(const CliArgs& args);    // cli_policy.cc
+int AttestCommand(const CliArgs& args);    // cli_attest.cc
 
 // Prints a Failure's message on stderr and returns its status.
 int Report(const Failure& failure);

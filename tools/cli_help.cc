@@ -17,6 +17,7 @@ commands:
   disasm FILE                 print a module as assembly text
   verify FILE                 load and verify a module; prints "ok" or why it is rejected
   policy list | show NAME     the seccomp policies `run --sandbox` applies, with reasons
+  attest [--sandbox POLICY]   the kernel's view of MPK and seccomp next to the runtime's
 
 options:
   --help, -h                  this text; `trinity COMMAND --help` for one command
@@ -105,6 +106,17 @@ Prints "ok" and exits 0, or prints why it is rejected and exits 65.
 Prints the seccomp policies `trinity run --sandbox` applies. `show` prints the policy's
 table: its default action, then each system call with its action, the argument
 condition if any, and the reason the row is there.
+)";
+    case Command::kAttest:
+      return R"(usage: trinity attest [--sandbox strict|server|none]
+
+Shows what the kernel sees next to what the runtime believes, as `run` would set up:
+creates an MPK instance domain (where the CPU has protection keys), then, with
+--sandbox, locks the process into that seccomp policy, and asks the trinity kernel
+module (/dev/trinity, kmod/) each time for the thread's PKRU, its seccomp mode and
+filters, the domain memory's rights and key, and any writable+executable mapping.
+Exit status 0 when both agree, 1 when they disagree, 69 when /dev/trinity is absent
+(the runtime's view is still printed).
 )";
     case Command::kHelp:
     case Command::kVersion:

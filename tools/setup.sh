@@ -9,6 +9,9 @@ PACKAGES=(
   liburing-dev libseccomp-dev libbpf-dev bpftool libelf-dev zlib1g-dev
   systemtap-sdt-dev libasmjit-dev libclang-rt-14-dev
   lua5.4 luajit valgrind gnuplot-nox python3
+  # kmod/: build trinity.ko against Debian's 6.1 headers, check its style, boot it in QEMU
+  make linux-headers-amd64 linux-image-amd64 linux-source-6.1 xz-utils
+  qemu-system-x86 busybox-static cpio
 )
 
 missing=()

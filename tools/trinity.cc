@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     case Command::kDisasm: return DisasmCommand(args);
     case Command::kVerify: return VerifyCommand(args);
     case Command::kPolicy: return PolicyCommand(args);
+    case Command::kAttest: return AttestCommand(args);
   }
   return kExitUsage;
 }

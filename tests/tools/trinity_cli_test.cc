@@ -477,4 +477,28 @@ TEST(TrinityCli, DefaultIsolationNamesMissingMpkOnce) {
   EXPECT_TRUE(Contains(required.err, "MPK isolation required but unavailable")) << required.err;
 }
 
+// --- attest: the kernel's view next to the runtime's (kmod/) --------------------------
+
+// The module loads only in kmod/test_in_qemu.sh's guest, which checks the agreeing case;
+// here /dev/trinity is absent unless someone loaded it.
+TEST(Cli, AttestWithoutTheModuleShowsTheRuntimeViewAndSaysSo) {
+  if (std::ifstream("/dev/trinity").good()) GTEST_SKIP() << "/dev/trinity exists here";
+  Outcome o = Trinity("attest --sandbox=strict");
+  EXPECT_EQ(o.status, 69) << o.out << o.err;
+  EXPECT_TRUE(Contains(o.out, "kernel view from nowhere: /dev/trinity is absent")) << o.out;
+  EXPECT_TRUE(Contains(o.out, "after lock-down:")) << o.out;
+  EXPECT_TRUE(Contains(o.out, "policy strict loaded")) << o.out;
+  EXPECT_TRUE(Contains(o.out, "verdict: no kernel view to compare with")) << o.out;
+}
+
+TEST(Cli, AttestUsage) {
+  Outcome bogus = Trinity("attest --isolate=mpk");
+  EXPECT_EQ(bogus.status, 2);
+  EXPECT_TRUE(Contains(bogus.err, "attest takes only --sandbox POLICY")) << bogus.err;
+  EXPECT_EQ(Trinity("attest --sandbox=loose").status, 2);
+  Outcome help = Trinity("attest --help");
+  EXPECT_EQ(help.status, 0);
+  EXPECT_TRUE(Contains(help.out, "usage: trinity attest")) << help.out;
+}
+
 }  // namespace
