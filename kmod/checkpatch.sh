@@ -6,7 +6,7 @@
 # BIT(), and the open-ended TP_* lines every TRACE_EVENT is written with.)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/trinity-checkpatch
+cache=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/trinity-checkpatch
 tarball=$(ls /usr/src/linux-source-6.1.tar.xz 2>/dev/null || true)
 if [[ ! -x "$cache/scripts/checkpatch.pl" ]]; then
   [[ -n "$tarball" ]] || { echo "kmod: checkpatch.pl needs linux-source-6.1 (apt-get install linux-source-6.1)" >&2; exit 2; }

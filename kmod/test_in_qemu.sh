@@ -28,8 +28,11 @@ strip --strip-debug "$root/trinity.ko"  # the emulated CPU unpacks every byte at
 for prog in ioctl_check ioctl_fuzz; do
   gcc -static -O2 -Wall -Wextra -Werror -pthread -o "$root/bin/$prog" "kmod/tests/$prog.c"
 done
-bazel build -c opt //tools:trinity //tests/isolation:kernel_attestation_test \
-  //tests/isolation:kernel_checks_test 2>&1 | grep -E '^(ERROR|FAILED)' >&2 || true
+if ! bazel build -c opt //tools:trinity //tests/isolation:kernel_attestation_test \
+    //tests/isolation:kernel_checks_test > "$work/bazel.log" 2>&1; then
+  cat "$work/bazel.log" >&2
+  exit 1
+fi
 bin=$(bazel info -c opt bazel-bin 2>/dev/null)
 for exe in "$bin/tools/trinity" "$bin/tests/isolation/kernel_attestation_test" \
            "$bin/tests/isolation/kernel_checks_test"; do

@@ -22,7 +22,7 @@ struct trinity_client {
 long trinity_attest_ioctl(void __user *arg);
 long trinity_jit_code_ioctl(void __user *arg);
 
-/* trinity_pku_fault.c: attach to signal_generate; false when it cannot be found. */
+/* trinity_pku_fault.c: attach to signal_generate; -ENOENT when it cannot be found. */
 int trinity_pku_fault_init(void);
 void trinity_pku_fault_exit(void);
 bool trinity_pku_fault_attached(void);

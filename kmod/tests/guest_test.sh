@@ -95,7 +95,7 @@ check events_gone test ! -e $T/events/trinity
 dmesg > /tmp/dmesg.out
 grep -v -e 'loading out-of-tree module taints kernel' \
         -e 'module verification failed: signature and/or required key missing' /tmp/dmesg.out
-check dmesg_clean sh -c "! grep -qiE 'warning|bug|oops|call trace|rip:|corruption|refcount|sleeping function|general protection|tainted: .*[DW]' /tmp/dmesg.out"
+check dmesg_clean sh -c "! grep -qE 'WARNING:|BUG:|Oops|Call Trace|RIP:|corruption|refcount_t|sleeping function|general protection|Tainted: .*[DW]' /tmp/dmesg.out"
 
 echo "kmod-guest: $passed passed, $failed failed"
 poweroff -f
