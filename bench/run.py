@@ -323,6 +323,16 @@ def versions(args, runtimes):
                 v[r] = (p.stdout or p.stderr).strip().splitlines()[0]
             except (OSError, IndexError, subprocess.TimeoutExpired):
                 pass
+    # Debian's luajit and OpenResty's luajit2 both print "LuaJIT 2.1.0-beta3": name the
+    # package that owns the binary (tools/setup.sh installs luajit2).
+    if "luajit" in v:
+        exe = os.path.realpath(shutil.which(args.luajit) or args.luajit)
+        p = subprocess.run(["dpkg-query", "-S", exe], capture_output=True, text=True)
+        if p.returncode == 0:
+            pkg = p.stdout.split(":")[0]
+            ver = subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg],
+                                 capture_output=True, text=True).stdout
+            v["luajit"] += " (Debian package %s %s)" % (pkg, ver)
     return v
 
 

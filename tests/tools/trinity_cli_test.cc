@@ -355,6 +355,11 @@ TEST(TrinityCli, PolicyListAndShowPrintTheTables) {
   EXPECT_TRUE(Contains(server.out, "default: allow")) << server.out;
   EXPECT_TRUE(Contains(server.out, "refuse process_vm_writev")) << server.out;
   EXPECT_TRUE(Contains(server.out, "landlock: /proc hidden")) << server.out;
+  Outcome nginx = Trinity("policy show nginx-worker");
+  EXPECT_EQ(nginx.status, 0) << nginx.err;
+  EXPECT_TRUE(Contains(nginx.out, "default: refuse")) << nginx.out;
+  EXPECT_TRUE(Contains(nginx.out, "allow  accept4")) << nginx.out;
+  EXPECT_TRUE(Contains(nginx.out, "landlock: /proc hidden")) << nginx.out;
   Outcome bogus = Trinity("policy show bogus");
   EXPECT_EQ(bogus.status, 2);
   EXPECT_TRUE(Contains(bogus.err, "no policy 'bogus'")) << bogus.err;
