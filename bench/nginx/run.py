@@ -13,6 +13,7 @@ import datetime
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -432,7 +433,7 @@ def main(argv):
             "luajit": luajit_package(),
             "workers": args.workers, "threads": args.threads, "connections": args.connections,
             "duration": args.duration, "rounds": args.rounds, "note": args.note,
-            "command": "python3 bench/nginx/run.py " + " ".join(argv),
+            "command": "python3 bench/nginx/run.py " + shlex.join(argv),
         }
         os.makedirs(args.out, exist_ok=True)
         with open(os.path.join(args.out, args.name + ".json"), "w") as f:
