@@ -189,7 +189,8 @@ void trinity_instance_delete(trinity_instance_t* instance);
 
 typedef struct trinity_trap trinity_trap_t;
 
-/* Calls export `name` with `args` (borrowed). On success *result receives the owned
+/* Calls export `name` with `args` (borrowed: they are unchanged afterwards, but no other
+ * thread may touch them during the call). On success *result receives the owned
  * return value (result may be NULL to drop it). TRINITY_TRAP stores the trap in *trap
  * when trap is not NULL; the instance stays usable. The module's top-level code runs
  * first when it has not run since creation or the last reset; a trap there is returned

@@ -104,7 +104,7 @@ def locations(kind):
 class Server:
     def __init__(self, kind, module, workers):
         self.kind = kind
-        self.dir = tempfile.mkdtemp(prefix="bench_nginx_%s." % kind)
+        self.dir = tempfile.mkdtemp(prefix="bench_nginx_%s." % kind, dir="/tmp")
         os.chmod(self.dir, 0o755)
         self.port = free_port()
         self.error_log = os.path.join(self.dir, "error.log")
@@ -154,9 +154,19 @@ http {
             return e.code, e.read().decode()
 
     def workers(self):
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)],
-                             capture_output=True, text=True).stdout
-        return sorted(int(p) for p in out.split())
+        """PIDs of the master's workers, from /proc (no procps needed)."""
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid:
+                found.append(int(entry))
+        return sorted(found)
 
     def worker_rss_kib(self):
         total = 0

@@ -34,7 +34,8 @@ class Nginx:
     """One nginx master with `workers` workers serving `locations` (nginx.conf text)."""
 
     def __init__(self, locations, http_extra="", workers=1):
-        self.dir = tempfile.mkdtemp(prefix="ngx_trinity_test.")
+        # /tmp, not Bazel's TMPDIR: the workers run as nobody and must reach the directory.
+        self.dir = tempfile.mkdtemp(prefix="ngx_trinity_test.", dir="/tmp")
         os.chmod(self.dir, 0o755)
         self.port = free_port()
         self.error_log = os.path.join(self.dir, "error.log")
@@ -93,11 +94,7 @@ http {{
 
     def workers(self):
         """PIDs of the master's worker processes."""
-        if self.proc is None:
-            return []
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)],
-                             capture_output=True, text=True, timeout=10).stdout
-        return sorted(int(p) for p in out.split())
+        return children(self.proc.pid) if self.proc is not None else []
 
     def stop(self):
         if self.proc is None:
@@ -136,6 +133,22 @@ http {{
                     time.monotonic() - start)
         finally:
             conn.close()
+
+
+def children(pid):
+    """PIDs whose parent is `pid`, from /proc (no procps needed)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return sorted(found)
 
 
 def plugin(name):
