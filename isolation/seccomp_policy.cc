@@ -250,8 +250,10 @@ constexpr auto kNginxWorkerRules = std::to_array<PolicyRule>({
                     "own job, not the plugin's (plugins have no socket host function)"),
     Allow("connect", "as socket"),
     AllowIf("ioctl", kFionbio, "non-blocking sockets (ngx_nonblocking)"),
-    AllowIf("ioctl", kFionread, "bytes waiting on a socket while reading request bodies; "
-                                "no other ioctl"),
+    AllowIf("ioctl", kFionread, "bytes waiting on a socket while reading request bodies"),
+    AllowIf("ioctl", kTrinityAttest,
+            "the kernel's attestation of the locked-down state and of new MPK instances "
+            "through /dev/trinity (kmod/), opened before lock-down; no other ioctl"),
     Allow("fcntl", "O_NONBLOCK and FD_CLOEXEC on descriptors"),
     Allow("dup2", "reopening logs on USR1 moves the new error log onto stderr"),
     Allow("openat", "files to serve, temporary files, logs on reopen. seccomp cannot see "
