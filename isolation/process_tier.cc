@@ -18,6 +18,12 @@
 #include <cstring>
 
 #include "isolation/containment_gate.h"
+#include "runtime/probes.h"
+
+#ifndef TRINITY_NO_PROBES
+TRINITY_DEFINE_PROBE_SEMAPHORE(worker_call_entry);
+TRINITY_DEFINE_PROBE_SEMAPHORE(worker_call_exit);
+#endif
 
 namespace trinity::isolation {
 namespace {
@@ -263,7 +269,12 @@ ProcessResult ProcessSupervisor::Run(const ProcessRequest& request) {
     idle_.pop_back();
     ++stats_.requests;
   }
+  // The host -> plugin boundary of this tier, for the audit probes (the worker's own
+  // instance fires call_entry/call_exit too, in the worker process).
+  const pid_t worker = w->pid;
+  TRINITY_PROBE(worker_call_entry, worker, request.entry.c_str());
   ProcessResult res = Exchange(*w, request);
+  TRINITY_PROBE(worker_call_exit, worker, res.trap ? static_cast<int>(res.trap->kind) : -1);
   {
     std::lock_guard<std::mutex> lock(mu_);
     idle_.push_back(w);

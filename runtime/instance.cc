@@ -1,11 +1,13 @@
 // Instance lifecycle: linking imports, allocating the instance's memory from its provider,
 // running top-level code and exports, converting values at the API boundary, and the
 // collector's root set.
+#include <atomic>
 #include <cstdio>
 #include <optional>
 #include <random>
 
 #include "runtime/interpreter.h"
+#include "runtime/probes.h"
 
 namespace trinity {
 namespace {
@@ -31,6 +33,27 @@ Trap ApiTrap(TrapKind kind, std::string message) {
   t.kind = kind;
   t.message = std::move(message);
   return t;
+}
+
+uint64_t NextInstanceId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+// What runs the bytecode, as the audit probes report it.
+constexpr int kProbeTier = static_cast<int>(probes::Tier::kInterpreter);
+
+// The host -> plugin boundary as the audit probes see it (runtime/probes.h): entry, then
+// the trap if there was one, then exit. Probes cost a load and a branch while detached.
+Result<Value, Trap> ExecuteProbed(Instance::Impl& vm, uint32_t function, const Value* args,
+                                  size_t argc) {
+  TRINITY_PROBE(call_entry, vm.id, kProbeTier, vm.module->functions[function].name.c_str());
+  Result<Value, Trap> r = vm.Execute(function, args, argc);
+  if (!r.ok()) {
+    TRINITY_PROBE(trap, vm.id, kProbeTier, static_cast<int>(r.error().kind), r.error().message.c_str());
+  }
+  TRINITY_PROBE(call_exit, vm.id, kProbeTier, r.ok() ? -1 : static_cast<int>(r.error().kind));
+  return r;
 }
 
 Result<HostValue, Trap> ResultToHost(const Instance::Impl& vm, const Value& v) {
@@ -134,14 +157,18 @@ Value Instance::Impl::FromHost(const HostValue& v, int depth) {
 
 // --- Instance -----------------------------------------------------------------------------
 
-Instance::Instance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Instance::~Instance() = default;
+Instance::Instance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  TRINITY_PROBE(instance_create, impl_->id, kProbeTier);
+}
+
+Instance::~Instance() { TRINITY_PROBE(instance_destroy, impl_->id, kProbeTier); }
 
 Result<std::unique_ptr<Instance>, std::string> Instance::Create(std::shared_ptr<const Module> module,
                                                                 const HostFunctions& host,
                                                                 InstanceOptions options) {
   if (!module) return Err(std::string("no module"));
   auto impl = std::make_unique<Impl>(module, std::move(options));
+  impl->id = NextInstanceId();
   impl->host = host;
   for (const std::string& name : module->imports) {
     const HostFunctions::Entry* e = impl->host.Find(name);
@@ -174,7 +201,7 @@ Result<HostValue, Trap> Instance::Start() {
   vm.started = true;
   if (vm.module->start_function == kNoFunction) return HostValue::Nil();
   vm.running = true;
-  Result<Value, Trap> r = vm.Execute(vm.module->start_function, nullptr, 0);
+  Result<Value, Trap> r = ExecuteProbed(vm, vm.module->start_function, nullptr, 0);
   vm.running = false;
   if (!r.ok()) return Err(std::move(r).error());
   return ResultToHost(vm, r.value());
@@ -210,7 +237,7 @@ Result<HostValue, Trap> Instance::Call(std::string_view name, std::span<const Ho
     } catch (const VmTrap& t) {
       return Err(ApiTrap(t.kind, t.message));
     }
-    return vm.Execute(f, converted.data(), converted.size());
+    return ExecuteProbed(vm, f, converted.data(), converted.size());
   }();
   vm.running = false;
   if (!r.ok()) return Err(std::move(r).error());
@@ -245,6 +272,7 @@ void Instance::set_limits(const Limits& limits) {
 const Limits& Instance::limits() const { return impl_->options.limits; }
 size_t Instance::heap_bytes() const { return impl_->heap.bytes(); }
 uint64_t Instance::fuel_used() const { return impl_->fuel_used; }
+uint64_t Instance::id() const { return impl_->id; }
 const Module& Instance::module() const { return *impl_->module; }
 
 }  // namespace trinity

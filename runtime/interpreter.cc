@@ -11,6 +11,7 @@
 #include <string>
 
 #include "runtime/opcodes.h"
+#include "runtime/probes.h"
 
 namespace trinity {
 namespace {
@@ -801,6 +802,7 @@ Value Instance::Impl::CallHost(uint32_t index, const Value* args, uint8_t n,
       r.emplace(Err(std::string("host function threw an exception")));
     }
   };
+  TRINITY_PROBE(host_call, id, index, host_fn.name.c_str());
   try {
     if (options.gate != nullptr) {
       options.gate->RunHost(call);
@@ -808,9 +810,11 @@ Value Instance::Impl::CallHost(uint32_t index, const Value* args, uint8_t n,
       call();
     }
   } catch (const VmTrap&) {
+    TRINITY_PROBE(host_return, id, index);
     if (meter.exhausted) ThrowFuelExhausted(" while passing a value to the host");
     throw;
   }
+  TRINITY_PROBE(host_return, id, index);
   // A host that caught the trap (catch (...)) still does not get the copy for free.
   if (meter.exhausted) ThrowFuelExhausted(" while passing a value to the host");
   heap.AddWorkBytes(meter.bytes_used);

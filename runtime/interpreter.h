@@ -109,6 +109,7 @@ class Instance::Impl {
   Value FromHost(const HostValue& v, int depth = 0);
   HostValue ToHost(const Value& v) const { return ExportValue(v, module.get()); }
 
+  uint64_t id = 0;  // process-unique, from 1; the `instance` of the audit probes
   std::shared_ptr<const Module> module;
   InstanceOptions options;
   MemoryProvider* memory;

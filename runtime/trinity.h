@@ -188,6 +188,7 @@ class Instance {
   const Limits& limits() const;
   size_t heap_bytes() const;       // live heap bytes accounted to this instance
   uint64_t fuel_used() const;      // by the last call
+  uint64_t id() const;             // unique in this process; the instance in audit events
   const Module& module() const;
 
   class Impl;

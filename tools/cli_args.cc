@@ -20,6 +20,7 @@ std::optional<Command> CommandFromName(std::string_view name) {
   if (name == "verify") return Command::kVerify;
   if (name == "policy") return Command::kPolicy;
   if (name == "attest") return Command::kAttest;
+  if (name == "audit") return Command::kAudit;
   return std::nullopt;
 }
 
@@ -56,6 +57,7 @@ const char* CommandName(Command c) {
     case Command::kVerify: return "verify";
     case Command::kPolicy: return "policy";
     case Command::kAttest: return "attest";
+    case Command::kAudit: return "audit";
     default: return "trinity";
   }
 }
@@ -157,12 +159,22 @@ Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv) {
   if (!command) {
     if (first.starts_with("-")) return Usage("unknown option '" + first + "'");
     return Usage("unknown command '" + first +
-                 "' (expected run, compile, asm, disasm, verify, policy or attest)");
+                 "' (expected run, compile, asm, disasm, verify, policy, attest or audit)");
   }
   args.command = *command;
   const std::string name = CommandName(*command);
   if (*command == Command::kPolicy) return ParsePolicy(argv, std::move(args));
   if (*command == Command::kAttest) return ParseAttest(argv, std::move(args));
+  if (*command == Command::kAudit) {
+    args.audit_words.assign(argv.begin() + 1, argv.end());
+    for (const std::string& w : args.audit_words) {
+      if (w == "--help" || w == "-h") {
+        args.help_for = Command::kAudit;
+        args.command = Command::kHelp;
+      }
+    }
+    return args;
+  }
 
   for (size_t i = 1; i < argv.size(); ++i) {
     std::string arg = argv[i];

@@ -12,7 +12,7 @@
 
 namespace trinity::cli {
 
-enum class Command { kHelp, kVersion, kRun, kCompile, kAsm, kDisasm, kVerify, kPolicy, kAttest };
+enum class Command { kHelp, kVersion, kRun, kCompile, kAsm, kDisasm, kVerify, kPolicy, kAttest, kAudit };
 
 // `run --sandbox`: which seccomp policy the process locks itself into before plugin code
 // runs. `run --isolate`: where plugin code runs.
@@ -34,6 +34,7 @@ struct CliArgs {
   std::vector<std::string> allow_read, allow_write, allow_append;  // run: grants
   std::string policy_action;             // policy: "show" or "list"
   std::string policy_name;               // policy show NAME
+  std::vector<std::string> audit_words;  // audit: its options, parsed by cli_audit.cc
 };
 
 // argv without the program name.

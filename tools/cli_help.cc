@@ -3,6 +3,41 @@
 #include "tools/cli_help.h"
 
 namespace trinity::cli {
+namespace {
+
+constexpr std::string_view kAuditHelp = R"(usage: trinity audit [--json] [--pid N] [--binary PATH]... [--mode events|counters]
+                     [--pin] [--pin-root DIR] [--duration SECONDS]
+       trinity audit --unpin [--pin-root DIR]
+
+Attaches the eBPF observer (bpf/) and streams one line per event until interrupted
+(Ctrl-C, SIGTERM), the --pid process exits or --duration passes; then detaches. Sources:
+the Trinity USDT probes (instance create/destroy, call entry/exit on every tier, traps,
+host calls, MPK domain switches, seccomp violations, JIT code) and kernel tracepoints a
+process cannot forge (SIGSYS from seccomp, SEGV_PKUERR, protection-key page faults).
+Counters per process and per instance are kept in BPF maps pinned under the pin root,
+readable with `bpftool map dump pinned /sys/fs/bpf/trinity/procs` while this runs.
+Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN). Event schema: bpf/README.md.
+
+options:
+  --json              one JSON object per line (default: text)
+  --binary PATH       attach to the probes in PATH (an executable or a shared library
+                      embedding Trinity); repeatable. Default: the objects --pid maps,
+                      else this trinity binary
+  --pid N             only process N; stop when it exits
+  --mode MODE         events: every event (default); counters: count everything in the
+                      maps, stream only traps, seccomp, JIT and kernel events
+  --pin               keep the pinned maps after exit (a later audit adds to them)
+  --unpin             remove the pinned maps and exit
+  --pin-root DIR      bpffs directory for the maps (default /sys/fs/bpf/trinity)
+  --duration SECONDS  stop after this long
+  --ring-bytes N      ring buffer size, a power of two >= 4096 (default 4194304)
+  --queue N           events buffered between the ring buffer and the output (65536)
+
+Lost events are reported in-band: {"type":"lost_events","count":N,...}.
+exit status: 0 ok, 2 usage error, 69 the observer cannot run here (says why).
+)";
+
+}  // namespace
 
 std::string_view OverallHelp() {
   return R"(usage: trinity COMMAND [OPTIONS] FILE
@@ -18,6 +53,8 @@ commands:
   verify FILE                 load and verify a module; prints "ok" or why it is rejected
   policy list | show NAME     the seccomp policies `run --sandbox` applies, with reasons
   attest [--sandbox POLICY]   the kernel's view of MPK and seccomp next to the runtime's
+  audit [--json] [--pid N] [--binary PATH]
+                              stream what plugins do, as seen by the kernel (eBPF; root)
 
 options:
   --help, -h                  this text; `trinity COMMAND --help` for one command
@@ -118,6 +155,8 @@ filters, the domain memory's rights and key, and any writable+executable mapping
 Exit status 0 when both agree, 1 when they disagree, 69 when /dev/trinity is absent
 (the runtime's view is still printed).
 )";
+    case Command::kAudit:
+      return kAuditHelp;
     case Command::kHelp:
     case Command::kVersion:
       break;

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
     case Command::kVerify: return VerifyCommand(args);
     case Command::kPolicy: return PolicyCommand(args);
     case Command::kAttest: return AttestCommand(args);
+    case Command::kAudit: return AuditCommand(args);
   }
   return kExitUsage;
 }
