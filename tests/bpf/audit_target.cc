@@ -8,6 +8,7 @@
 //   jit        reports 16 bytes of executable code through probes::ReportJitCode
 //   process    one call through the process tier (a strict worker)
 //   kill       a worker killed by seccomp (SECCOMP_RET_KILL_PROCESS)
+//   loop S     calls every 10 ms for S seconds (for `trinity audit --pid`)
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -56,7 +57,7 @@ import fn sys(nr)
 let calls = 0
 export fn work(n) {
   calls = calls + 1
-  return twice(n) + twice(1)
+  return twice(int(n)) + twice(1)
 }
 export fn divide(a, b) { return a / b }
 export fn syscall_from_vm(nr) { return sys(nr) }
@@ -86,6 +87,16 @@ int Calls(int n) {
     if (!r || r.value().i != 2 * i + 2) return Fail("work returned the wrong value");
   }
   std::printf("instance %llu\n", static_cast<unsigned long long>(instance.value()->id()));
+  return 0;
+}
+
+int Loop(int seconds) {
+  auto instance = Instance::Create(Compile(kPlugin), Host());
+  if (!instance) return Fail(instance.error());
+  for (int i = 0; i < seconds * 100; ++i) {
+    if (!instance.value()->Call("work", std::vector<HostValue>{HostValue::Int(i)})) return Fail("work trapped");
+    usleep(10'000);
+  }
   return 0;
 }
 
@@ -169,12 +180,13 @@ int main(int argc, char** argv) {
   int status = 2;
   if (what == "calls") status = Calls(argc > 2 ? std::atoi(argv[2]) : 1);
   if (what == "trap") status = TrapOnce();
+  if (what == "loop") status = Loop(argc > 2 ? std::atoi(argv[2]) : 1);
   if (what == "strict") status = Strict();
   if (what == "jit") status = Jit();
   if (what == "process") status = Process(isolation::ViolationResponse::kTrap, "work");
   if (what == "kill") status = Process(isolation::ViolationResponse::kKillProcess, "refuse");
   if (status == 2) {
-    std::fprintf(stderr, "usage: audit_target calls N | trap | strict | jit | process | kill\n");
+    std::fprintf(stderr, "usage: audit_target calls N | trap | strict | jit | process | kill | loop S\n");
   } else if (status == 0) {
     std::printf("done\n");
   }

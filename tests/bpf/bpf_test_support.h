@@ -77,7 +77,7 @@ struct CommandOutput {
 };
 
 // Runs `command` with /bin/sh, capturing stdout and stderr.
-inline CommandOutput Run(const std::string& command) {
+inline CommandOutput Shell(const std::string& command) {
   static int counter = 0;
   const char* tmp = std::getenv("TEST_TMPDIR");
   std::string base = std::string(tmp ? tmp : "/tmp") + "/cmd_" + std::to_string(getpid()) + "_" +
@@ -133,6 +133,11 @@ class Background {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return false;
+  }
+  // Waits for the process to end; its exit status, or 128 + signal.
+  int Wait() {
+    if (status_ < 0) waitpid(pid_, &status_, 0);
+    return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
   }
   // Sends `sig` and waits; the exit status, or 128 + signal.
   int Stop(int sig = SIGINT) {
