@@ -2,6 +2,7 @@
 // streams events until interrupted (bpf/audit_session.h does the streaming). Further
 // sources (the kernel module's) are added to `sources` here.
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <charconv>
@@ -126,8 +127,8 @@ int AuditCommand(const CliArgs& args) {
     if (objects.find(p.object) == std::string::npos) objects += (objects.empty() ? "" : ", ") + p.object;
   }
   // Tests and scripts wait for this line before starting the workload.
-  std::fprintf(stderr, "trinity audit: attached %zu probes in %s; maps pinned under %s; stop with Ctrl-C\n",
-               observer.probes().size(), objects.c_str(), observer.pin_root().c_str());
+  std::fprintf(stderr, "trinity audit (pid %d): attached %zu probes in %s; maps pinned under %s; stop with Ctrl-C\n",
+               static_cast<int>(getpid()), observer.probes().size(), objects.c_str(), observer.pin_root().c_str());
 
   struct sigaction stop {};
   stop.sa_handler = OnStopSignal;

@@ -68,7 +68,7 @@ class AuditCli : public ::testing::Test {
 TEST_F(AuditCli, AttachedToAnEmbeddingHostSeesEveryKindOfEvent) {
   const std::string root = testing::TestPinRoot("cli_host");
   Background audit({Trinity(), "audit", "--json", "--binary", Target(), "--pin-root", root});
-  ASSERT_TRUE(audit.WaitForErr("trinity audit: attached")) << audit.err();
+  ASSERT_TRUE(audit.WaitForErr("): attached")) << audit.err();
   EXPECT_NE(audit.err().find("attached 13 probes in " + Target()), std::string::npos) << audit.err();
 
   pid_t calls = RunTarget({"calls", "3"});
@@ -143,7 +143,7 @@ TEST_F(AuditCli, AttachedToAnEmbeddingHostSeesEveryKindOfEvent) {
 TEST_F(AuditCli, ByDefaultAuditsTheTrinityCommandOnEveryTier) {
   const std::string root = testing::TestPinRoot("cli_self");
   Background audit({Trinity(), "audit", "--json", "--pin-root", root});
-  ASSERT_TRUE(audit.WaitForErr("trinity audit: attached")) << audit.err();
+  ASSERT_TRUE(audit.WaitForErr("): attached")) << audit.err();
   const std::string fib = Trinity() + " run examples/fib.tri";
   CommandOutput plain = Shell(fib + " --isolate=none");
   CommandOutput strict = Shell(fib + " --isolate=none --sandbox=strict");
@@ -168,7 +168,7 @@ TEST_F(AuditCli, PidModeFollowsOneProcessAndEndsWithIt) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let it map its libraries
   Background other({Target(), "loop", "2"});
   Background audit({Trinity(), "audit", "--json", "--pid", std::to_string(target.pid()), "--pin-root", root});
-  ASSERT_TRUE(audit.WaitForErr("trinity audit: attached")) << audit.err();
+  ASSERT_TRUE(audit.WaitForErr("): attached")) << audit.err();
   EXPECT_NE(audit.err().find("in " + Target()), std::string::npos) << audit.err();
   // The audit ends by itself when the process does.
   ASSERT_TRUE(audit.WaitForErr("trinity audit: detached", std::chrono::seconds(30))) << audit.err();
@@ -184,7 +184,7 @@ TEST_F(AuditCli, PidModeFollowsOneProcessAndEndsWithIt) {
 TEST_F(AuditCli, PinKeepsTheCountersAndUnpinRemovesThem) {
   const std::string root = testing::TestPinRoot("cli_pin");
   Background audit({Trinity(), "audit", "--pin", "--mode", "counters", "--binary", Target(), "--pin-root", root});
-  ASSERT_TRUE(audit.WaitForErr("trinity audit: attached")) << audit.err();
+  ASSERT_TRUE(audit.WaitForErr("): attached")) << audit.err();
   pid_t calls = RunTarget({"calls", "5"});
   EXPECT_EQ(audit.Stop(SIGINT), 0) << audit.err();
   EXPECT_NE(audit.err().find("maps stay pinned"), std::string::npos) << audit.err();
@@ -196,7 +196,7 @@ TEST_F(AuditCli, PinKeepsTheCountersAndUnpinRemovesThem) {
   EXPECT_NE(procs.out.find("\"plugin_entries\": 6"), std::string::npos) << procs.out;
   // Attaching again with --pin adds to the same maps.
   Background again({Trinity(), "audit", "--json", "--pin", "--mode", "counters", "--binary", Target(), "--pin-root", root});
-  ASSERT_TRUE(again.WaitForErr("trinity audit: attached")) << again.err();
+  ASSERT_TRUE(again.WaitForErr("): attached")) << again.err();
   RunTarget({"trap"});
   EXPECT_EQ(again.Stop(SIGINT), 0);
   EXPECT_NE(again.out().find("\"event\":\"trap\""), std::string::npos) << "traps stream in counters mode";
@@ -216,7 +216,7 @@ TEST_F(AuditCli, BadOptionsAreUsageErrorsAndASecondAuditIsRefused) {
   EXPECT_NE(dotted.err.find("contains '.'"), std::string::npos) << dotted.err;
   const std::string root = testing::TestPinRoot("cli_twice");
   Background first({Trinity(), "audit", "--pin-root", root});
-  ASSERT_TRUE(first.WaitForErr("trinity audit: attached")) << first.err();
+  ASSERT_TRUE(first.WaitForErr("): attached")) << first.err();
   CommandOutput second = Shell(Trinity() + " audit --pin-root " + root);
   EXPECT_EQ(second.status, 69);
   EXPECT_NE(second.err.find("another trinity audit is using " + root), std::string::npos) << second.err;
