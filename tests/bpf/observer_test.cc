@@ -98,7 +98,10 @@ std::vector<std::pair<std::string, UsdtNote>> TrinityNotes() {
   auto objects = ObjectsWithTrinityProbes(getpid());
   EXPECT_TRUE(objects.ok());
   for (const std::string& object : objects.value()) {
-    for (const UsdtNote& n : ReadUsdtNotes(object).value()) {
+    auto notes = ReadUsdtNotes(object);
+    EXPECT_TRUE(notes.ok()) << notes.error();
+    if (!notes.ok()) continue;
+    for (const UsdtNote& n : notes.value()) {
       if (n.provider == "trinity") all.emplace_back(object, n);
     }
   }
@@ -173,6 +176,9 @@ TEST_F(ObserverTest, SemaphoresAreRaisedWhileAttachedAndZeroAfterDetach) {
   std::set<std::pair<std::string, std::string>> distinct;
   for (const auto& [object, n] : notes) distinct.emplace(object, n.name);
   EXPECT_EQ(source->observer().probes().size(), distinct.size());
+  std::set<std::string> names;
+  for (const auto& [object, name] : distinct) names.insert(name);
+  EXPECT_EQ(names.size(), std::size(probes::kAllProbes)) << "every probe of runtime/probes.h";
   size_t raised = 0;
   for (const auto& [object, n] : notes) {
     std::optional<uint16_t> v = ReadSemaphore(getpid(), object, n.semaphore);
