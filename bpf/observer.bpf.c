@@ -449,7 +449,15 @@ int BPF_PROG(sig_generate, int sig, struct kernel_siginfo *info, struct task_str
     COUNT(&c, kernel_pkuerr, 1);
     __u64 *fault = bpf_map_lookup_elem(&pk_faults, &c.tid);
     __u64 addr = (__u64)BPF_CORE_READ(info, _sifields._sigfault._addr);
-    attested = fault && *fault == addr;
+    /* A page fault leaves its error code where a system call leaves its number: a
+     * user-mode error code (bit 2; only bits 0-6 and 15 defined) cannot be the number of
+     * rt_sigqueueinfo, rt_tgsigqueueinfo or pidfd_send_signal (bits 7 or 8 set). The
+     * kernel also reports SEGV_PKUERR for a page that was not present, which it checks
+     * against the key in software: no PK bit in the error code then. */
+    struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+    long orig_ax = BPF_CORE_READ(regs, orig_ax);
+    bool from_fault = orig_ax >= 0 && (orig_ax & 4) && !(orig_ax & ~0x807fL);
+    attested = (fault && *fault == addr) || from_fault;
   }
   struct trinity_event *e = reserve(&c, sig == SIGSYS ? EV_KERNEL_SIGSYS : EV_KERNEL_PKUERR);
   if (!e) return 0;
