@@ -26,6 +26,9 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the loader before load. */
 const volatile __u32 emit_mask = TRINITY_EMIT_ALL;
+/* Waking the reader for every event costs a context switch per probe hit; it is woken
+ * only once this much is waiting (it also polls every 100 ms), or for a kernel event. */
+const volatile __u64 wakeup_bytes = 1 << 20;
 
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -189,6 +192,12 @@ static __always_inline struct trinity_event *reserve(struct event_ctx *c, __u32 
   return e;
 }
 
+static __always_inline void submit(struct trinity_event *e) {
+  bool urgent = e->type >= EV_KERNEL_SIGSYS ||
+                bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes;
+  bpf_ringbuf_submit(e, urgent ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
 static __always_inline void push_call(__u32 tid, __u64 instance, __s32 tier) {
   struct thread_calls *t = bpf_map_lookup_elem(&threads, &tid);
   if (!t) {
@@ -220,7 +229,7 @@ int BPF_USDT(inst_create, __u64 instance, int tier) {
   if (!probe_context(&c, instance, tier)) return 0;
   COUNT(&c, instances_created, 1);
   struct trinity_event *e = reserve(&c, EV_INSTANCE_CREATE);
-  if (e) bpf_ringbuf_submit(e, 0);
+  if (e) submit(e);
   return 0;
 }
 
@@ -233,7 +242,7 @@ int BPF_USDT(inst_destroy, __u64 instance, int tier) {
   struct inst_stats *s = bpf_map_lookup_elem(&insts, &key);
   if (s) s->live = 0;
   struct trinity_event *e = reserve(&c, EV_INSTANCE_DESTROY);
-  if (e) bpf_ringbuf_submit(e, 0);
+  if (e) submit(e);
   return 0;
 }
 
@@ -248,7 +257,7 @@ int BPF_USDT(call_entry, __u64 instance, int tier, const char *function) {
   bpf_probe_read_user_str(e->u.call.function, sizeof(e->u.call.function), function);
   e->u.call.trap_kind = -1;
   e->u.call.worker = 0;
-  bpf_ringbuf_submit(e, 0);
+  submit(e);
   return 0;
 }
 
@@ -263,7 +272,7 @@ int BPF_USDT(call_exit, __u64 instance, int tier, int trap_kind) {
   e->u.call.function[0] = 0;
   e->u.call.trap_kind = trap_kind;
   e->u.call.worker = 0;
-  bpf_ringbuf_submit(e, 0);
+  submit(e);
   return 0;
 }
 
@@ -277,7 +286,7 @@ int BPF_USDT(trap, __u64 instance, int tier, int kind, const char *message) {
   e->u.trap.kind = kind;
   e->u.trap.pad = 0;
   bpf_probe_read_user_str(e->u.trap.message, sizeof(e->u.trap.message), message);
-  bpf_ringbuf_submit(e, 0);
+  submit(e);
   return 0;
 }
 
@@ -294,7 +303,7 @@ int BPF_USDT(host_call, __u64 instance, __u32 import, const char *name) {
   e->u.host.import = import;
   e->u.host.pad = 0;
   bpf_probe_read_user_str(e->u.host.name, sizeof(e->u.host.name), name);
-  bpf_ringbuf_submit(e, 0);
+  submit(e);
   return 0;
 }
 
@@ -311,7 +320,7 @@ int BPF_USDT(host_return, __u64 instance, __u32 import) {
   e->u.host.import = import;
   e->u.host.pad = 0;
   e->u.host.name[0] = 0;
-  bpf_ringbuf_submit(e, 0);
+  submit(e);
   return 0;
 }
 
@@ -326,7 +335,7 @@ int BPF_USDT(jit_emit, __u64 instance, __u64 addr, __u64 size, const char *name)
   e->u.jit.addr = addr;
   e->u.jit.size = size;
   bpf_probe_read_user_str(e->u.jit.name, sizeof(e->u.jit.name), name);
-  bpf_ringbuf_submit(e, 0);
+  submit(e);
   return 0;
 }
 
@@ -347,7 +356,7 @@ static __always_inline int domain_switch(__u32 domain, __u32 pkru, __u32 type) {
   if (!e) return 0;
   e->u.domain.id = domain;
   e->u.domain.pkru = pkru;
-  bpf_ringbuf_submit(e, 0);
+  submit(e);
   return 0;
 }
 
@@ -376,7 +385,7 @@ int BPF_USDT(seccomp_viol, int nr, __u32 arch, __u64 ip) {
   e->u.seccomp.ip = ip;
   e->u.seccomp.action = SECCOMP_ACTION_UNKNOWN;
   e->u.seccomp.pad = 0;
-  bpf_ringbuf_submit(e, 0);
+  submit(e);
   return 0;
 }
 
@@ -391,7 +400,7 @@ static __always_inline int worker_call(__u32 worker, const char *function, int t
   if (function) bpf_probe_read_user_str(e->u.call.function, sizeof(e->u.call.function), function);
   e->u.call.trap_kind = trap_kind;
   e->u.call.worker = worker;
-  bpf_ringbuf_submit(e, 0);
+  submit(e);
   return 0;
 }
 
@@ -477,7 +486,7 @@ int BPF_PROG(sig_generate, int sig, struct kernel_siginfo *info, struct task_str
     e->u.fault.pkey = BPF_CORE_READ(info, _sifields._sigfault._addr_pkey._pkey);
     e->u.fault.pad = 0;
   }
-  bpf_ringbuf_submit(e, 0);
+  submit(e);
   return 0;
 }
 
@@ -497,7 +506,7 @@ int BPF_PROG(pf_user, unsigned long address, struct pt_regs *regs, unsigned long
   e->u.fault.error_code = error_code;
   e->u.fault.pkey = -1;
   e->u.fault.pad = 0;
-  bpf_ringbuf_submit(e, 0);
+  submit(e);
   return 0;
 }
 

@@ -128,6 +128,7 @@ Result<Unit, std::string> Observer::Load(const ObserverOptions& options) {
   skel_ = observer_bpf__open_opts(&open_opts);
   if (skel_ == nullptr) return Err("cannot open the BPF object: " + Errno(errno));
   skel_->rodata->emit_mask = options.emit_mask;
+  skel_->rodata->wakeup_bytes = options.ring_bytes / 8;
   if (int err = bpf_map__set_max_entries(skel_->maps.events, options.ring_bytes); err != 0) {
     return Err("ring buffer size " + std::to_string(options.ring_bytes) + ": " + Errno(err));
   }

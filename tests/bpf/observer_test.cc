@@ -2,6 +2,7 @@
 // filter so no other process is touched): events for each boundary crossing, counters in
 // the pinned maps, semaphores raised only while attached, the jit_emit probe, counters
 // mode, and exact loss accounting with a tiny ring buffer and a blocked writer.
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -235,8 +236,9 @@ TEST_F(ObserverTest, CountersModeCountsEverythingAndStreamsOnlySecurityEvents) {
 }
 
 // A 4 KiB ring buffer filled before anyone reads it, then a burst while the writer is
-// blocked on a full pipe with a 4-event queue: every event is delivered or counted lost,
-// in the kernel (ring full) or in user space (queue full).
+// blocked on a full pipe with a 4-event queue (the reader's next poll takes a full ring):
+// every event is delivered or counted lost, in the kernel (ring full) or in user space
+// (queue full).
 TEST_F(ObserverTest, TinyRingAndBlockedWriterLoseNothingUncounted) {
   auto source = StartObserver(TRINITY_EMIT_ALL, 4096);
   ASSERT_NE(source, nullptr);
@@ -247,6 +249,11 @@ TEST_F(ObserverTest, TinyRingAndBlockedWriterLoseNothingUncounted) {
 
   int pipe_fds[2];
   ASSERT_EQ(pipe(pipe_fds), 0);
+  // Fill the pipe, so the writer blocks on its first line.
+  ASSERT_EQ(fcntl(pipe_fds[1], F_SETFL, O_NONBLOCK), 0);
+  while (write(pipe_fds[1], "#\n", 2) == 2) {
+  }
+  ASSERT_EQ(fcntl(pipe_fds[1], F_SETFL, 0), 0);
   FILE* out = fdopen(pipe_fds[1], "w");
   ASSERT_NE(out, nullptr);
   std::atomic<bool> stop{false};
@@ -258,7 +265,9 @@ TEST_F(ObserverTest, TinyRingAndBlockedWriterLoseNothingUncounted) {
   std::thread session([&] { totals = RunAuditSession(sources, options, stop, out); });
   for (int i = 0; i < kDuring; ++i) ASSERT_TRUE(call(i));
   instance.reset();  // destroy
-  // Only now does anyone read the output.
+  // The reader polls every 100 ms: it takes the full ring into the queue the blocked writer
+  // cannot empty. Only then does anyone read the output.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   std::string text;
   std::thread reader([&] {
     char buf[65536];
