@@ -17,8 +17,6 @@
 namespace trinity::cli {
 namespace {
 
-constexpr int kExitUnavailable = 69;  // sysexits EX_UNAVAILABLE: the observer cannot run
-
 std::atomic<bool> g_stop{false};
 
 void OnStopSignal(int) { g_stop.store(true); }
