@@ -100,16 +100,23 @@ def main():
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--calls", type=int, default=200000)
     p.add_argument("--note", default="")
+    p.add_argument("--bazel-out", default="",
+                   help="use the binaries already built under this bazel-out directory (k8-opt and "
+                        "k8-optnoprobes) instead of building them")
     args = p.parse_args()
     tmp = tempfile.mkdtemp(prefix="audit_overhead_")
     root = "/sys/fs/bpf/trinity_bench_%d" % os.getpid()
     try:
-        log("building (with probes, and with -DTRINITY_NO_PROBES)")
-        bin_probes = bazel_build(["//bench:audit_transitions", "//tools:trinity"], [])
+        if args.bazel_out:
+            bin_probes = os.path.join(args.bazel_out, "k8-opt", "bin")
+            bin_none = os.path.join(args.bazel_out, "k8-optnoprobes", "bin")
+        else:
+            log("building (with probes, and with -DTRINITY_NO_PROBES)")
+            bin_probes = bazel_build(["//bench:audit_transitions", "//tools:trinity"], [])
+            bin_none = bazel_build(["//bench:audit_transitions", "//tools:trinity"],
+                                   ["--copt=-DTRINITY_NO_PROBES", "--platform_suffix=noprobes"])
         for src, dst in [("bench/audit_transitions", "with_probes"), ("tools/trinity", "trinity")]:
             shutil.copy2(os.path.join(bin_probes, src), os.path.join(tmp, dst))
-        bin_none = bazel_build(["//bench:audit_transitions", "//tools:trinity"],
-                               ["--copt=-DTRINITY_NO_PROBES", "--platform_suffix=noprobes"])
         shutil.copy2(os.path.join(bin_none, "bench/audit_transitions"), os.path.join(tmp, "no_probes"))
         shutil.copy2(os.path.join(bin_none, "tools/trinity"), os.path.join(tmp, "trinity_no_probes"))
         with_probes, no_probes = os.path.join(tmp, "with_probes"), os.path.join(tmp, "no_probes")
