@@ -99,15 +99,9 @@ Value MinMax(Value* args, int argc, bool want_max, std::string_view fn) {
   for (int i = 1; i < argc; ++i) {
     const Value& v = args[i];
     if (v.tag != Tag::kInt && v.tag != Tag::kFloat) ArgError(fn, i, "a number", v);
-    double a = best.tag == Tag::kInt ? static_cast<double>(best.i) : best.f;
-    double b = v.tag == Tag::kInt ? static_cast<double>(v.i) : v.f;
-    bool better;
-    if (best.tag == Tag::kInt && v.tag == Tag::kInt) {
-      better = want_max ? v.i > best.i : v.i < best.i;
-    } else {
-      better = want_max ? b > a : b < a;
-    }
-    if (better) best = v;
+    // Exact across int and float; a NaN on either side is never better.
+    int c = CompareValues(want_max ? "math.max" : "math.min", v, best);
+    if (want_max ? c == 1 : c == -1) best = v;
   }
   return best;
 }
@@ -123,12 +117,11 @@ Value Sort(Instance::Impl& vm, Array* a) {
   if (numbers) {
     std::stable_sort(a->items, a->items + a->size, [](const Value& x, const Value& y) {
       if (x.tag == Tag::kInt && y.tag == Tag::kInt) return x.i < y.i;
-      double dx = x.tag == Tag::kInt ? static_cast<double>(x.i) : x.f;
-      double dy = y.tag == Tag::kInt ? static_cast<double>(y.i) : y.f;
-      // NaNs sort last so the order stays strict-weak.
-      if (std::isnan(dx)) return false;
-      if (std::isnan(dy)) return true;
-      return dx < dy;
+      // NaNs sort last so the order stays strict-weak; the rest compare exactly.
+      bool x_nan = x.tag == Tag::kFloat && std::isnan(x.f);
+      bool y_nan = y.tag == Tag::kFloat && std::isnan(y.f);
+      if (x_nan || y_nan) return !x_nan;
+      return CompareValues("sort", x, y) == -1;
     });
   } else if (strings) {
     std::stable_sort(a->items, a->items + a->size, [](const Value& x, const Value& y) {

@@ -51,22 +51,6 @@ inline int64_t WrapMul(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
 }
 
-// Three-way comparison for < <= > >=: numbers or strings only.
-int Compare(const char* op, const Value& a, const Value& b) {
-  if (a.tag == Tag::kInt && b.tag == Tag::kInt) return (a.i > b.i) - (a.i < b.i);
-  if (IsNumber(a) && IsNumber(b)) {
-    double x = AsDouble(a), y = AsDouble(b);
-    if (std::isnan(x) || std::isnan(y)) return 2;  // unordered: every comparison is false
-    return (x > y) - (x < y);
-  }
-  if (a.tag == Tag::kString && b.tag == Tag::kString) {
-    std::string_view x = AsString(a)->view(), y = AsString(b)->view();
-    int c = x.compare(y);
-    return (c > 0) - (c < 0);
-  }
-  TypeError2(op, a, b);
-}
-
 Value Concat(Instance::Impl& vm, const Value& a, const Value& b) {
   String* x = AsString(a);
   String* y = AsString(b);
@@ -492,11 +476,13 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
           }
           --sp;
           NEXT();
+        // Mixed int/float and string operands take CompareValues (value.cc), the exact
+        // comparison every tier shares.
         CASE(kLt):
           if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
             sp[-2] = Value::Bool(sp[-2].i < sp[-1].i);
           } else {
-            sp[-2] = Value::Bool(Compare("<", sp[-2], sp[-1]) == -1);
+            sp[-2] = Value::Bool(CompareValues("<", sp[-2], sp[-1]) == -1);
           }
           --sp;
           NEXT();
@@ -504,7 +490,7 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
           if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
             sp[-2] = Value::Bool(sp[-2].i <= sp[-1].i);
           } else {
-            int c = Compare("<=", sp[-2], sp[-1]);
+            int c = CompareValues("<=", sp[-2], sp[-1]);
             sp[-2] = Value::Bool(c == -1 || c == 0);
           }
           --sp;
@@ -513,7 +499,7 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
           if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
             sp[-2] = Value::Bool(sp[-2].i > sp[-1].i);
           } else {
-            sp[-2] = Value::Bool(Compare(">", sp[-2], sp[-1]) == 1);
+            sp[-2] = Value::Bool(CompareValues(">", sp[-2], sp[-1]) == 1);
           }
           --sp;
           NEXT();
@@ -521,7 +507,7 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
           if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
             sp[-2] = Value::Bool(sp[-2].i >= sp[-1].i);
           } else {
-            int c = Compare(">=", sp[-2], sp[-1]);
+            int c = CompareValues(">=", sp[-2], sp[-1]);
             sp[-2] = Value::Bool(c == 1 || c == 0);
           }
           --sp;

@@ -14,6 +14,7 @@
 #include "runtime/builtins.h"
 #include "runtime/heap.h"
 #include "runtime/module.h"
+#include "runtime/numbers.h"
 #include "runtime/trinity.h"
 #include "runtime/value.h"
 
@@ -140,6 +141,5 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc);
 void AppendDisplay(std::string& out, const Value& v, const Module& module, bool quote_strings,
                    int depth = 0);
 std::string DisplayString(const Value& v, const Module& module);
-void AppendFloat(std::string& out, double f);
 
 }  // namespace trinity

@@ -1,10 +1,9 @@
-// Value helpers shared by the interpreter and built-ins: type names, language equality,
-// and the display form used by str() and print().
-#include <charconv>
-#include <cmath>
+// Value helpers shared by the interpreter and built-ins: type names, language equality and
+// ordering, and the display form used by str() and print().
 #include <cstring>
 
 #include "runtime/interpreter.h"
+#include "runtime/numbers.h"
 #include "runtime/value.h"
 
 namespace trinity {
@@ -27,8 +26,9 @@ std::string_view TypeName(Tag tag) {
 
 bool ValuesEqual(const Value& a, const Value& b) {
   if (a.tag != b.tag) {
-    if (a.tag == Tag::kInt && b.tag == Tag::kFloat) return static_cast<double>(a.i) == b.f;
-    if (a.tag == Tag::kFloat && b.tag == Tag::kInt) return a.f == static_cast<double>(b.i);
+    // Exact: 2^53 + 1 is not 2^53 as a float, though converting it to a double says so.
+    if (a.tag == Tag::kInt && b.tag == Tag::kFloat) return CompareIntFloat(a.i, b.f) == 0;
+    if (a.tag == Tag::kFloat && b.tag == Tag::kInt) return CompareIntFloat(b.i, a.f) == 0;
     return false;
   }
   switch (a.tag) {
@@ -46,20 +46,21 @@ bool ValuesEqual(const Value& a, const Value& b) {
   }
 }
 
-void AppendFloat(std::string& out, double f) {
-  if (std::isnan(f)) {
-    out += "nan";
-    return;
+int CompareValues(const char* op, const Value& a, const Value& b) {
+  if (a.tag == Tag::kInt && b.tag == Tag::kInt) return (a.i > b.i) - (a.i < b.i);
+  if (a.tag == Tag::kFloat && b.tag == Tag::kFloat) return CompareFloats(a.f, b.f);
+  if (a.tag == Tag::kInt && b.tag == Tag::kFloat) return CompareIntFloat(a.i, b.f);
+  if (a.tag == Tag::kFloat && b.tag == Tag::kInt) {
+    int c = CompareIntFloat(b.i, a.f);
+    return c == kUnordered ? c : -c;
   }
-  if (std::isinf(f)) {
-    out += f < 0 ? "-inf" : "inf";
-    return;
+  if (a.tag == Tag::kString && b.tag == Tag::kString) {
+    int c = AsString(a)->view().compare(AsString(b)->view());
+    return (c > 0) - (c < 0);
   }
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, f);
-  std::string_view s(buf, static_cast<size_t>(r.ptr - buf));
-  out += s;
-  if (s.find_first_of(".en") == std::string_view::npos) out += ".0";
+  ThrowTrap(TrapKind::kTypeError, std::string("cannot apply '") + op + "' to " +
+                                      std::string(TypeName(a.tag)) + " and " +
+                                      std::string(TypeName(b.tag)));
 }
 
 namespace {

@@ -145,6 +145,15 @@ TEST(HostCalls, NestedValuesRoundTrip) {
   EXPECT_EQ(r.value().ToString(), "{\"k\": [1, 2.5, nil], 7: true}");
 }
 
+TEST(HostCalls, HostTextOfFloatsIsTheLanguagesText) {
+  // HostValue::ToString is what hosts print (the CLI's log() and results): same as str().
+  EXPECT_EQ(H::Float(0.0001).ToString(), "0.0001");
+  EXPECT_EQ(H::Float(100000.0).ToString(), "100000.0");
+  EXPECT_EQ(H::Float(1e15).ToString(), "1000000000000000.0");
+  EXPECT_EQ(H::Float(1e16).ToString(), "1e+16");
+  EXPECT_EQ(H::Array({H::Float(0.00001), H::Float(-0.0)}).ToString(), "[1e-05, -0.0]");
+}
+
 // build(levels) starts from an 8-int array and wraps it `levels` times as [x, x], so in
 // `levels` steps the plugin makes a value whose deep copy has about 9 * 2^levels elements,
 // and returns it; share(levels) passes the same value to host "take" instead.
