@@ -243,18 +243,19 @@ class FunctionGenerator {
       case StmtKind::kImport:
         break;
       case StmtKind::kIf: {
-        Label otherwise = em_.NewLabel();
-        Expression(*s.expr);
-        em_.SetLine(s.line);
-        em_.EmitJump(Op::kJumpIfFalse, otherwise);
-        Statements(s.body);
-        if (s.else_body.empty()) {
-          em_.Bind(otherwise);
-          break;
-        }
+        // One arm after the other (a flat loop, however long the else-if chain): a false
+        // condition jumps to the next arm, the end of a taken arm jumps past the rest.
         Label end = em_.NewLabel();
-        em_.EmitJump(Op::kJump, end);
-        em_.Bind(otherwise);
+        for (size_t i = 0; i < s.arms.size(); ++i) {
+          const IfArm& arm = s.arms[i];
+          Label next = em_.NewLabel();
+          Expression(*arm.cond);
+          em_.SetLine(arm.line);
+          em_.EmitJump(Op::kJumpIfFalse, next);
+          Statements(arm.body);
+          if (i + 1 < s.arms.size() || !s.else_body.empty()) em_.EmitJump(Op::kJump, end);
+          em_.Bind(next);
+        }
         Statements(s.else_body);
         em_.Bind(end);
         break;
@@ -425,7 +426,7 @@ class FunctionGenerator {
 
   void Expression(const Expr& e) {
     em_.SetLine(e.line);
-    if (e.kind == ExprKind::kBinary || e.kind == ExprKind::kUnary) {
+    if (e.kind == ExprKind::kUnary) {
       if (std::optional<Number> folded = FoldConstant(e)) {
         PushNumber(*folded, e.line);
         return;
@@ -455,22 +456,37 @@ class FunctionGenerator {
                  : e.op == TokenKind::kMinus ? Op::kNeg
                                              : Op::kBitNot);
         break;
-      case ExprKind::kBinary:
-        Expression(*e.left);
-        Expression(*e.right);
-        em_.SetLine(e.line);
-        em_.Emit(OpFor(e.op));
+      case ExprKind::kBinary: {
+        // a op0 b op1 c ...: operands in order, each operator right after its right
+        // operand, so the operand stack stays two deep however long the chain. A constant
+        // prefix is folded first.
+        size_t next = 0;
+        if (std::optional<Number> prefix = FoldChainPrefix(e, &next)) {
+          PushNumber(*prefix, e.line);
+        } else {
+          Expression(*e.items[0]);
+          next = 1;
+        }
+        for (; next < e.items.size(); ++next) {
+          Expression(*e.items[next]);
+          const ChainOp& op = e.ops[next - 1];
+          em_.SetLine(op.line);
+          em_.Emit(OpFor(op.op));
+        }
         break;
+      }
       case ExprKind::kAnd:
       case ExprKind::kOr: {
-        // Yields the deciding operand: a; dup; jump-if-decided L; pop; b; L:
+        // Yields the deciding operand: a; dup; jump-if-decided L; pop; b; dup; ...; z; L:
         Label done = em_.NewLabel();
-        Expression(*e.left);
-        em_.SetLine(e.line);
-        em_.Emit(Op::kDup);
-        em_.EmitJump(e.kind == ExprKind::kAnd ? Op::kJumpIfFalse : Op::kJumpIfTrue, done);
-        em_.Emit(Op::kPop);
-        Expression(*e.right);
+        for (size_t i = 0; i + 1 < e.items.size(); ++i) {
+          Expression(*e.items[i]);
+          em_.SetLine(e.line);
+          em_.Emit(Op::kDup);
+          em_.EmitJump(e.kind == ExprKind::kAnd ? Op::kJumpIfFalse : Op::kJumpIfTrue, done);
+          em_.Emit(Op::kPop);
+        }
+        Expression(*e.items.back());
         em_.Bind(done);
         break;
       }

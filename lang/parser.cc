@@ -160,6 +160,7 @@ class Parser {
   StmtPtr Seal(StmtPtr s) {
     uint32_t h = std::max({HeightOf(s->target), HeightOf(s->expr), HeightOf(s->expr2),
                            HeightOf(s->body), HeightOf(s->else_body)});
+    for (const IfArm& arm : s->arms) h = std::max({h, HeightOf(arm.cond), HeightOf(arm.body)});
     if (s->fn) h = std::max(h, s->fn->height);
     s->height = h + 1;
     CheckHeight(s->height, s->line, s->col);
@@ -354,17 +355,22 @@ class Parser {
     return Seal(std::move(s));
   }
 
+  // `if a {} else if b {} else {}` is one statement with an arm per condition: however
+  // long the chain, it is not nesting, and nothing walks it recursively.
   StmtPtr If() {
-    Nest nest(this);  // else-if chains nest
-    const Token& t = Advance();
-    StmtPtr s = NewStmt(StmtKind::kIf, t);
-    s->expr = Expression();
-    s->body = Block("after 'if' condition");
-    if (Match(TokenKind::kElse)) {
-      if (At(TokenKind::kIf)) {
-        s->else_body.push_back(If());
-      } else {
+    StmtPtr s = NewStmt(StmtKind::kIf, Cur());
+    for (;;) {
+      const Token& keyword = Advance();  // if
+      IfArm arm;
+      arm.line = keyword.line;
+      arm.col = keyword.col;
+      arm.cond = Expression();
+      arm.body = Block("after 'if' condition");
+      s->arms.push_back(std::move(arm));
+      if (!Match(TokenKind::kElse)) break;
+      if (!At(TokenKind::kIf)) {
         s->else_body = Block("after 'else'");
+        break;
       }
     }
     return Seal(std::move(s));
@@ -406,26 +412,23 @@ class Parser {
     return Or();
   }
 
+  // `a or b or c` and `a and b and c` are flat nodes with one operand each (ast.h).
   ExprPtr Or() {
-    ExprPtr left = And();
-    while (At(TokenKind::kOr)) {
-      ExprPtr e = NewExpr(ExprKind::kOr, Advance());
-      e->left = std::move(left);
-      e->right = And();
-      left = Seal(std::move(e));
-    }
-    return left;
+    ExprPtr first = And();
+    if (!At(TokenKind::kOr)) return first;
+    ExprPtr e = NewExpr(ExprKind::kOr, Cur());
+    e->items.push_back(std::move(first));
+    while (Match(TokenKind::kOr)) e->items.push_back(And());
+    return Seal(std::move(e));
   }
 
   ExprPtr And() {
-    ExprPtr left = Not();
-    while (At(TokenKind::kAnd)) {
-      ExprPtr e = NewExpr(ExprKind::kAnd, Advance());
-      e->left = std::move(left);
-      e->right = Not();
-      left = Seal(std::move(e));
-    }
-    return left;
+    ExprPtr first = Not();
+    if (!At(TokenKind::kAnd)) return first;
+    ExprPtr e = NewExpr(ExprKind::kAnd, Cur());
+    e->items.push_back(std::move(first));
+    while (Match(TokenKind::kAnd)) e->items.push_back(Not());
+    return Seal(std::move(e));
   }
 
   ExprPtr Not() {
@@ -441,9 +444,10 @@ class Parser {
     ExprPtr left = Binary(kLowestBinary);
     if (!IsComparison(Cur().kind)) return left;
     ExprPtr e = NewExpr(ExprKind::kBinary, Cur());
-    e->op = Advance().kind;
-    e->left = std::move(left);
-    e->right = Binary(kLowestBinary);
+    const Token& op = Advance();
+    e->ops.push_back(ChainOp{op.kind, op.line, op.col});
+    e->items.push_back(std::move(left));
+    e->items.push_back(Binary(kLowestBinary));
     if (IsComparison(Cur().kind)) {
       Fail(Cur(), "comparison operators cannot be chained: " + DescribeToken(Cur()) +
                       " after a comparison; combine them with 'and'");
@@ -451,16 +455,21 @@ class Parser {
     return Seal(std::move(e));
   }
 
+  // Operators of one precedence level, left-associative: `a - b + c` becomes one chain
+  // node with operands a, b, c (ast.h). Recursion here is one call per level, never per
+  // operator.
   ExprPtr Binary(int level) {
-    ExprPtr left = level == kHighestBinary ? Unary() : Binary(level + 1);
+    auto operand = [this, level] { return level == kHighestBinary ? Unary() : Binary(level + 1); };
+    ExprPtr first = operand();
+    if (BinaryLevel(Cur().kind) != level) return first;
+    ExprPtr e = NewExpr(ExprKind::kBinary, Cur());
+    e->items.push_back(std::move(first));
     while (BinaryLevel(Cur().kind) == level) {
-      ExprPtr e = NewExpr(ExprKind::kBinary, Cur());
-      e->op = Advance().kind;
-      e->left = std::move(left);
-      e->right = level == kHighestBinary ? Unary() : Binary(level + 1);
-      left = Seal(std::move(e));
+      const Token& op = Advance();
+      e->ops.push_back(ChainOp{op.kind, op.line, op.col});
+      e->items.push_back(operand());
     }
-    return left;
+    return Seal(std::move(e));
   }
 
   bool ContinuesPostfix(const Token& t) const {

@@ -13,7 +13,10 @@ namespace trinity::lang {
 
 // Nesting the parser accepts: recursion depth while parsing, and the height of any tree
 // it returns. Deeper input is a compile error instead of a native stack overflow in the
-// parser or in the later tree walks.
+// parser or in the later tree walks. Only real nesting counts (blocks, brackets,
+// parentheses, function literals, unary operators, one level per precedence level):
+// flat chains — `a + b + ...`, `a and b and ...`, `if ... else if ...` — are single
+// nodes (ast.h), as long as the source allows.
 inline constexpr int kMaxNesting = 200;
 inline constexpr uint32_t kMaxTreeHeight = 600;
 

@@ -296,8 +296,10 @@ class Resolver {
       case StmtKind::kImport:
         break;
       case StmtKind::kIf:
-        Expression(*s.expr);
-        Block(s.body);
+        for (IfArm& arm : s.arms) {
+          Expression(*arm.cond);
+          Block(arm.body);
+        }
         Block(s.else_body);
         break;
       case StmtKind::kWhile:

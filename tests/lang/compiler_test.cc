@@ -261,6 +261,37 @@ fn f() {
   EXPECT_TRUE(Contains(ops, {Op::kMakeClosure, Op::kArrayPush, Op::kPushNil, Op::kPop}));
 }
 
+TEST(CompilerTest, FlatChainsKeepEvaluationOrderAndFoldOnlyAPrefix) {
+  Module m = CompileOk("fn f(x) {\n  return 1 + 2 + x + 3 + 4\n}\nfn g(x) {\n  return x -\n 1 -\n 2\n}\n");
+  // (1 + 2) folds; x + 3 + 4 must not become x + 7 (x may be a float or a string).
+  std::vector<Insn> f = Decode(Fn(m, "f"));
+  ASSERT_GE(f.size(), 7u);
+  EXPECT_EQ(f[0].op, Op::kPushInt);
+  EXPECT_EQ(f[0].a, 3);
+  EXPECT_EQ(Count(Ops(Fn(m, "f")), Op::kAdd), 3);
+  // Each operator keeps its own line for traps: the subtractions are on lines 6 and 7.
+  const Function& g = Fn(m, "g");
+  std::vector<uint32_t> lines;
+  for (const Insn& in : Decode(g)) {
+    if (in.op == Op::kSub) lines.push_back(g.LineAt(in.pc));
+  }
+  EXPECT_EQ(lines, (std::vector<uint32_t>{5, 6}));
+}
+
+TEST(CompilerTest, LongChainsCompileWithAShallowStack) {
+  std::string src = "fn f(x) {\n  let s = x";
+  for (int i = 0; i < 100000; ++i) src += i % 3 ? " + x" : " - x";
+  src += "\n  if x == 0 { s = 0 }";
+  for (int i = 1; i < 20000; ++i) src += " else if x == " + std::to_string(i) + " { s = " + std::to_string(i) + " }";
+  src += " else { s = -1 }\n  return s and x or s\n}\n";
+  Module m = CompileOk(src);
+  const Function& f = Fn(m, "f");
+  EXPECT_LE(f.max_stack, 3u);
+  std::vector<Op> ops = Ops(f);
+  EXPECT_EQ(Count(ops, Op::kAdd) + Count(ops, Op::kSub), 100000);
+  EXPECT_EQ(Count(ops, Op::kEq), 20000);
+}
+
 TEST(CompilerTest, ShortCircuitAndBuiltins) {
   Module m = CompileOk(R"(
 fn f(a, b) {
