@@ -9,6 +9,7 @@
 #include <limits>
 #include <numbers>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 
 #include "lang/constant_fold.h"
@@ -53,10 +54,12 @@ Op OpFor(TokenKind k) {
 // Owns the module-wide tables: deduplicated constants.
 class ModuleBuilder {
  public:
-  ModuleBuilder(Module& m, Diagnostics& diags) : m_(m), diags_(diags) {}
+  ModuleBuilder(Module& m, Diagnostics& diags, CompileMemory* memory)
+      : m_(m), diags_(diags), memory_(memory) {}
 
   Module& module() { return m_; }
   Diagnostics& diags() { return diags_; }
+  CompileMemory* memory() { return memory_; }
 
   uint32_t Int(int64_t v, uint32_t line) {
     return Intern(ints_, v, v, line);
@@ -81,6 +84,10 @@ class ModuleBuilder {
       }
       return 0;
     }
+    // The constant, its key in the dedup table, and string bytes in both.
+    size_t bytes = 2 * sizeof(Constant) + 64;
+    if constexpr (std::is_same_v<Value, std::string>) bytes += 2 * StringHeapBytes(value.size());
+    ChargeTo(memory_, bytes, line, 1);
     uint32_t index = static_cast<uint32_t>(m_.constants.size());
     m_.constants.emplace_back(std::in_place_type<Value>, value);
     map.emplace(key, index);
@@ -89,6 +96,7 @@ class ModuleBuilder {
 
   Module& m_;
   Diagnostics& diags_;
+  CompileMemory* memory_;
   std::unordered_map<int64_t, uint32_t> ints_;
   std::unordered_map<uint64_t, uint32_t> floats_;
   std::unordered_map<std::string, uint32_t> strings_;
@@ -121,6 +129,10 @@ class FunctionGenerator {
     f.num_locals = static_cast<uint16_t>(info_.num_locals);
     f.num_captures = static_cast<uint16_t>(info_.captures.size());
     em_.Finish(f);
+    // The function as the module keeps it, and as much again for the emitter's buffers
+    // and the verifier's per-instruction tables that follow.
+    ChargeTo(mb_.memory(), 2 * (sizeof(Function) + f.code.size() + f.lines.size() * sizeof(LineEntry)),
+             info_.line, info_.col);
     if (f.code.size() > kMaxCodeBytes) {
       mb_.diags().Error(info_.line, info_.col, "function '" + info_.name + "' is too large (" +
                                                     std::to_string(f.code.size()) + " bytes of code)");
@@ -608,7 +620,8 @@ class FunctionGenerator {
 }  // namespace
 
 void GenerateModule(const Program& program, const Resolution& resolution,
-                    std::string_view file_name, Module& out, Diagnostics& diags) {
+                    std::string_view file_name, Module& out, Diagnostics& diags,
+                    CompileMemory* memory) {
   out.source_name = std::string(file_name);
   out.globals = resolution.globals;
   out.imports = resolution.imports;
@@ -617,7 +630,7 @@ void GenerateModule(const Program& program, const Resolution& resolution,
   }
   out.start_function = resolution.top_function;
   out.functions.resize(resolution.functions.size());
-  ModuleBuilder mb(out, diags);
+  ModuleBuilder mb(out, diags, memory);
   for (uint32_t i = 0; i < resolution.functions.size(); ++i) {
     const FunctionInfo& info = resolution.functions[i];
     const StmtList& body = info.lit ? info.lit->body : program.stmts;

@@ -81,7 +81,8 @@ uint32_t HeightOf(const StmtList& list) {
 
 class Parser {
  public:
-  Parser(const std::vector<Token>& tokens, Diagnostics& diags) : toks_(tokens), diags_(diags) {}
+  Parser(const std::vector<Token>& tokens, Diagnostics& diags, CompileMemory* memory)
+      : toks_(tokens), diags_(diags), memory_(memory) {}
 
   Program Run() {
     Program program;
@@ -167,7 +168,18 @@ class Parser {
     return s;
   }
 
+  // What a node, list entry or string costs the compile budget: its object, the malloc
+  // overhead and the spare capacity of the vector that holds it.
+  template <typename T>
+  void ChargeNode(const Token& at, size_t extra = 0) {
+    ChargeTo(memory_, sizeof(T) + 2 * CompileMemory::kAllocationOverhead + extra, at.line, at.col);
+  }
+  void ChargeString(const Token& at, size_t length) {
+    ChargeTo(memory_, StringHeapBytes(length), at.line, at.col);
+  }
+
   ExprPtr NewExpr(ExprKind kind, const Token& at) {
+    ChargeNode<Expr>(at);
     auto e = std::make_unique<Expr>();
     e->kind = kind;
     e->line = at.line;
@@ -175,6 +187,7 @@ class Parser {
     return e;
   }
   StmtPtr NewStmt(StmtKind kind, const Token& at) {
+    ChargeNode<Stmt>(at);
     auto s = std::make_unique<Stmt>();
     s->kind = kind;
     s->line = at.line;
@@ -296,6 +309,7 @@ class Parser {
     StmtPtr s = NewStmt(StmtKind::kLet, t);
     if (!At(TokenKind::kIdentifier)) FailExpected("a variable name after 'let'");
     const Token& name = Advance();
+    ChargeString(name, name.text.size());
     s->name = std::string(name.text);
     s->name_line = name.line;
     s->name_col = name.col;
@@ -309,6 +323,7 @@ class Parser {
     while (!At(TokenKind::kRParen)) {
       if (!At(TokenKind::kIdentifier)) FailExpected("a parameter name");
       const Token& p = Advance();
+      ChargeNode<Param>(p, StringHeapBytes(p.text.size()));
       params.push_back(Param{std::string(p.text), p.line, p.col});
       if (params.size() > 255) Fail(p, "too many parameters (at most 255)");
       if (!Match(TokenKind::kComma)) break;
@@ -318,6 +333,7 @@ class Parser {
   }
 
   std::unique_ptr<FunctionLit> FunctionRest(const Token& at, std::string name) {
+    ChargeNode<FunctionLit>(at, StringHeapBytes(name.size()));
     auto fn = std::make_unique<FunctionLit>();
     fn->name = std::move(name);
     fn->line = at.line;
@@ -334,6 +350,7 @@ class Parser {
     const Token& name = Advance();
     StmtPtr s = NewStmt(StmtKind::kFn, t);
     s->exported = exported;
+    ChargeString(name, name.text.size());
     s->name = std::string(name.text);
     s->name_line = name.line;
     s->name_col = name.col;
@@ -348,6 +365,7 @@ class Parser {
     if (!At(TokenKind::kIdentifier)) FailExpected("a function name after 'import fn'");
     const Token& name = Advance();
     StmtPtr s = NewStmt(StmtKind::kImport, t);
+    ChargeString(name, name.text.size());
     s->name = std::string(name.text);
     s->name_line = name.line;
     s->name_col = name.col;
@@ -361,6 +379,7 @@ class Parser {
     StmtPtr s = NewStmt(StmtKind::kIf, Cur());
     for (;;) {
       const Token& keyword = Advance();  // if
+      ChargeNode<IfArm>(keyword);
       IfArm arm;
       arm.line = keyword.line;
       arm.col = keyword.col;
@@ -381,6 +400,7 @@ class Parser {
     if (!At(TokenKind::kIdentifier)) FailExpected("a loop variable name after 'for'");
     const Token& name = Advance();
     StmtPtr s = NewStmt(StmtKind::kForIn, t);
+    ChargeString(name, name.text.size());
     s->name = std::string(name.text);
     s->name_line = name.line;
     s->name_col = name.col;
@@ -388,6 +408,7 @@ class Parser {
     if (Match(TokenKind::kComma)) {
       if (!At(TokenKind::kIdentifier)) FailExpected("a second loop variable name after ','");
       const Token& name2 = Advance();
+      ChargeString(name2, name2.text.size());
       s->name2 = std::string(name2.text);
       s->name2_line = name2.line;
       s->name2_col = name2.col;
@@ -445,6 +466,7 @@ class Parser {
     if (!IsComparison(Cur().kind)) return left;
     ExprPtr e = NewExpr(ExprKind::kBinary, Cur());
     const Token& op = Advance();
+    ChargeNode<ChainOp>(op);
     e->ops.push_back(ChainOp{op.kind, op.line, op.col});
     e->items.push_back(std::move(left));
     e->items.push_back(Binary(kLowestBinary));
@@ -466,6 +488,7 @@ class Parser {
     e->items.push_back(std::move(first));
     while (BinaryLevel(Cur().kind) == level) {
       const Token& op = Advance();
+      ChargeNode<ChainOp>(op);
       e->ops.push_back(ChainOp{op.kind, op.line, op.col});
       e->items.push_back(operand());
     }
@@ -519,6 +542,7 @@ class Parser {
         if (!At(TokenKind::kIdentifier)) FailExpected("a field name after '.'");
         e = NewExpr(ExprKind::kMember, t);
         e->left = std::move(left);
+        ChargeString(Cur(), Cur().text.size());
         e->text = std::string(Advance().text);
       }
       left = Seal(std::move(e));
@@ -545,6 +569,7 @@ class Parser {
       case TokenKind::kString: {
         Advance();
         ExprPtr e = NewExpr(ExprKind::kString, t);
+        ChargeString(t, t.string_value.size());
         e->text = t.string_value;
         return e;
       }
@@ -554,6 +579,7 @@ class Parser {
       case TokenKind::kIdentifier: {
         Advance();
         ExprPtr e = NewExpr(ExprKind::kName, t);
+        ChargeString(t, t.text.size());
         e->text = std::string(t.text);
         return e;
       }
@@ -606,14 +632,15 @@ class Parser {
 
   const std::vector<Token>& toks_;
   Diagnostics& diags_;
+  CompileMemory* memory_;
   size_t pos_ = 0;
   int nesting_ = 0;
 };
 
 }  // namespace
 
-Program Parse(const std::vector<Token>& tokens, Diagnostics& diags) {
-  return Parser(tokens, diags).Run();
+Program Parse(const std::vector<Token>& tokens, Diagnostics& diags, CompileMemory* memory) {
+  return Parser(tokens, diags, memory).Run();
 }
 
 }  // namespace trinity::lang

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "lang/ast.h"
+#include "lang/compile_memory.h"
 #include "lang/diagnostics.h"
 #include "lang/token.h"
 
@@ -21,7 +22,9 @@ inline constexpr int kMaxNesting = 200;
 inline constexpr uint32_t kMaxTreeHeight = 600;
 
 // `tokens` must end with kEof (as Lex() returns them). The tree is usable even when
-// errors were reported, but only an error-free tree should be compiled.
-Program Parse(const std::vector<Token>& tokens, Diagnostics& diags);
+// errors were reported, but only an error-free tree should be compiled. With `memory`,
+// every node is charged to it; running out throws CompileMemoryExhausted.
+Program Parse(const std::vector<Token>& tokens, Diagnostics& diags,
+              CompileMemory* memory = nullptr);
 
 }  // namespace trinity::lang

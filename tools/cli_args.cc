@@ -47,6 +47,12 @@ std::optional<uint64_t> ParseCount(std::string_view text, bool with_suffix) {
 // Which options each command takes, and whether it needs -o.
 bool TakesRunOptions(Command c) { return c == Command::kRun; }
 bool TakesOutput(Command c) { return c == Command::kCompile || c == Command::kAsm; }
+bool TakesCompileLimits(Command c) { return c == Command::kRun || c == Command::kCompile; }
+bool IsCompileLimit(const std::string& flag) {
+  return flag == "--max-source" || flag == "--max-compile-memory";
+}
+// Options whose value is a byte count, where k/m/g suffixes are allowed.
+bool TakesByteCount(const std::string& flag) { return flag == "--max-heap" || IsCompileLimit(flag); }
 
 const char* CommandName(Command c) {
   switch (c) {
@@ -205,6 +211,7 @@ Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv) {
       has_value = true;
     }
     bool known = (TakesOutput(*command) && flag == "-o") ||
+                 (TakesCompileLimits(*command) && IsCompileLimit(flag)) ||
                  (TakesRunOptions(*command) &&
                   (flag == "--entry" || flag == "--fuel" || flag == "--max-heap" ||
                    flag == "--max-depth" || flag == "--timeout" || IsRunWord(flag)));
@@ -223,15 +230,17 @@ Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv) {
       if (value.empty()) return Usage("--entry needs a function name");
       args.entry = value;
     } else {
-      bool is_heap = flag == "--max-heap";
-      std::optional<uint64_t> n = ParseCount(value, is_heap);
+      bool bytes = TakesByteCount(flag);
+      std::optional<uint64_t> n = ParseCount(value, bytes);
       if (!n) {
         return Usage(flag + " expects a non-negative integer" +
-                     std::string(is_heap ? " (optionally with k, m or g)" : "") + ", got '" +
+                     std::string(bytes ? " (optionally with k, m or g)" : "") + ", got '" +
                      value + "'");
       }
       if (flag == "--fuel") args.fuel = n;
       if (flag == "--max-heap") args.max_heap = n;
+      if (flag == "--max-source") args.max_source = n;
+      if (flag == "--max-compile-memory") args.max_compile_memory = n;
       if (flag == "--timeout") args.timeout_ms = n;
       if (flag == "--max-depth") {
         if (*n == 0 || *n > UINT32_MAX) return Usage("--max-depth expects 1..4294967295");

@@ -28,6 +28,8 @@ struct CliArgs {
   std::optional<uint64_t> max_heap;
   std::optional<uint64_t> max_depth;
   std::optional<uint64_t> timeout_ms;
+  std::optional<uint64_t> max_source;          // run, compile: CompileLimits
+  std::optional<uint64_t> max_compile_memory;
   std::vector<std::string> plugin_args;  // run: after `--`
   std::string sandbox;                   // run, attest: "strict", "server", "none"; "" = default
   Isolate isolate = Isolate::kDefault;

@@ -47,7 +47,8 @@ Runs and inspects Trinity plugins. FILE is .tri source, .tbc bytecode or .tasm a
 commands:
   run FILE [--entry NAME] [--fuel N] [--max-heap BYTES] [--max-depth N] [--timeout MS] [-- ARGS...]
                               run a plugin
-  compile FILE.tri -o OUT.tbc compile source to bytecode
+  compile FILE.tri -o OUT.tbc [--max-source BYTES] [--max-compile-memory BYTES]
+                              compile source to bytecode
   asm FILE.tasm -o OUT.tbc    assemble text to bytecode (not verified; use verify)
   disasm FILE                 print a module as assembly text
   verify FILE                 load and verify a module; prints "ok" or why it is rejected
@@ -81,6 +82,8 @@ options:
   --max-heap BYTES    heap limit of the instance; suffixes k, m, g allowed (default 256m)
   --max-depth N       nested plugin calls allowed (default 512)
   --timeout MS        wall-clock limit per call in milliseconds; 0 = none
+  --max-source BYTES  largest .tri source compiled (default 1m)
+  --max-compile-memory BYTES  memory the compiler may use (default 128m)
 
 confinement (see `trinity policy show NAME`):
   --sandbox POLICY    strict, server or none: the seccomp policy the process (or worker)
@@ -112,10 +115,14 @@ exit status: 0 ok, 1 trap (kind, message, function, line and a stack trace on st
 2 usage error, 65 invalid plugin, 66 unreadable file.
 )";
     case Command::kCompile:
-      return R"(usage: trinity compile FILE.tri -o OUT.tbc
+      return R"(usage: trinity compile FILE.tri -o OUT.tbc [OPTIONS]
 
 Compiles Trinity source to verified bytecode. Compile errors are printed as
 file:line:col with the offending line; exit status 65.
+
+options:
+  --max-source BYTES          largest source accepted (default 1m)
+  --max-compile-memory BYTES  memory the compiler may use for one source (default 128m)
 )";
     case Command::kAsm:
       return R"(usage: trinity asm FILE.tasm -o OUT.tbc

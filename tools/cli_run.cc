@@ -52,10 +52,8 @@ void PrintResult(const HostValue& v) {
 
 // --isolate=process: one strict worker runs the whole plugin; its output comes back with
 // the reply. Grants are opened in the worker, before it locks itself down.
-int RunInWorker(const CliArgs& args, const SandboxPlan& plan, const Input& input,
+int RunInWorker(const CliArgs& args, const SandboxPlan& plan, std::vector<uint8_t> bytes,
                 const Module& m, const std::string& entry) {
-  auto bytes = ToBytes(input);
-  if (!bytes) return Report(bytes.error());
   // Fail on bad grants here, with the usual message, rather than inside the worker.
   if (auto host = SandboxedHostFunctions(args); !host) return Report(host.error());
   isolation::ProcessSupervisor::Options options;
@@ -69,7 +67,7 @@ int RunInWorker(const CliArgs& args, const SandboxPlan& plan, const Input& input
   auto supervisor = isolation::ProcessSupervisor::Start(std::move(options));
   if (!supervisor) return Report(Failure{kExitInvalidInput, "trinity: " + supervisor.error() + "\n"});
   isolation::ProcessRequest request;
-  request.module = std::move(bytes.value());
+  request.module = std::move(bytes);
   request.entry = entry;
   request.args = args.plugin_args;
   request.limits = LimitsFrom(args);
@@ -137,9 +135,12 @@ int RunHere(const CliArgs& args, const SandboxPlan& plan,
 }  // namespace
 
 int RunCommand(const CliArgs& args) {
-  auto input = ReadInput(args.input);
+  auto input = ReadInput(args.input, CompileLimitsFrom(args));
   if (!input) return Report(input.error());
-  auto module = LoadVerified(input.value());
+  // Compiled (or assembled) once: the worker gets these same bytes.
+  auto bytes = ToBytes(input.value());
+  if (!bytes) return Report(bytes.error());
+  auto module = LoadVerified(input.value(), bytes.value());
   if (!module) return Report(module.error());
   const Module& m = *module.value();
 
@@ -158,7 +159,9 @@ int RunCommand(const CliArgs& args) {
   }
 
   const SandboxPlan plan = PlanSandbox(args);
-  if (plan.isolate == Isolate::kProcess) return RunInWorker(args, plan, input.value(), m, entry);
+  if (plan.isolate == Isolate::kProcess) {
+    return RunInWorker(args, plan, std::move(bytes.value()), m, entry);
+  }
   return RunHere(args, plan, module.value(), entry);
 }
 

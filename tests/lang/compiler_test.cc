@@ -423,6 +423,47 @@ TEST(CompilerErrorTest, Calls) {
   ExpectError(many, "too many arguments (300, at most 255)", 1, 6);
 }
 
+TEST(CompilerErrorTest, SourceSizeIsCheckedFirst) {
+  CompileLimits limits;
+  limits.max_source_bytes = 8;
+  auto r = CompileSource("let xyz = 1", "big.tri", limits);
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.error().size(), 1u);
+  EXPECT_EQ(r.error()[0].message, "source too large: more than 8 bytes (CompileLimits::max_source_bytes)");
+  EXPECT_EQ(r.error()[0].line, 1u);
+  EXPECT_EQ(r.error()[0].col, 1u);
+  EXPECT_FALSE(CompileSource("let x = 10", "ok.tri", limits).ok());
+  limits.max_source_bytes = 9;
+  EXPECT_TRUE(CompileSource("let x = 1", "ok.tri", limits).ok());
+}
+
+TEST(CompilerErrorTest, CompilerMemoryIsBounded) {
+  // 20,000 statements need a few MiB of tokens and tree: more than a 1 MiB budget, which
+  // stops the compiler where it runs out, with a positioned error.
+  std::string src = "fn f(x) {\n";
+  for (int i = 0; i < 20000; ++i) src += "  x = x + " + std::to_string(i) + " * 2 - 1\n";
+  src += "  return x\n}\n";
+  CompileLimits limits;
+  limits.max_memory_bytes = 1 << 20;
+  auto r = CompileSource(src, "big.tri", limits);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error()[0].message.find("program too large to compile: it needs more than 1048576 bytes"),
+            std::string::npos)
+      << r.error()[0].message;
+  EXPECT_GT(r.error()[0].line, 1u);
+  EXPECT_LT(r.error()[0].line, 20000u);
+  EXPECT_TRUE(CompileSource(src, "big.tri").ok());  // the default budget is enough
+}
+
+TEST(CompilerErrorTest, LongLinesAreShownAsAWindowAroundTheColumn) {
+  std::string src = "let x = " + std::string(5000, '1') + " +\n";
+  auto r = CompileSource(src, "long.tri");
+  ASSERT_FALSE(r.ok());
+  std::string text = FormatCompileErrors(r.error(), src);
+  EXPECT_LT(text.size(), 1000u) << text;
+  EXPECT_NE(text.find("..."), std::string::npos) << text;
+}
+
 TEST(CompilerErrorTest, ExportAndImportPlacement) {
   ExpectError("fn f() { import fn g() }", "'import' is only allowed at top level", 1, 10);
   ExpectError("if true { export fn g() {} }", "'export' is only allowed at top level", 1, 11);

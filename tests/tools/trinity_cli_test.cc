@@ -201,6 +201,27 @@ TEST(TrinityCli, CompileErrorExits65WithPosition) {
   EXPECT_TRUE(Contains(undeclared.err, "undeclared.tri:1:7:")) << undeclared.err;
 }
 
+TEST(TrinityCli, CompileLimitsStopOversizedSources) {
+  std::string big;
+  while (big.size() <= (size_t{1} << 20)) big += "let x" + std::to_string(big.size()) + " = 0\n";
+  std::string path = WriteTmp("huge.tri", big);
+  Outcome o = Trinity("run " + path);
+  EXPECT_EQ(o.status, 65);
+  EXPECT_TRUE(Contains(o.err, path + ":1:1: error: source too large: more than 1048576 bytes"))
+      << o.err.substr(0, 400);
+  Outcome c = Trinity("compile " + path + " -o " + TmpDir() + "/huge.tbc");
+  EXPECT_EQ(c.status, 65);
+  EXPECT_TRUE(Contains(c.err, "source too large")) << c.err.substr(0, 400);
+  // A source under the size limit that needs more compiler memory than allowed.
+  Outcome m = Trinity("run --max-source 2m --max-compile-memory 1m " + path);
+  EXPECT_EQ(m.status, 65);
+  EXPECT_TRUE(Contains(m.err, "program too large to compile: it needs more than 1048576 bytes"))
+      << m.err.substr(0, 400);
+  EXPECT_LT(m.err.size(), 2000u);
+  Outcome bad = Trinity("run --max-source lots " + path);
+  EXPECT_EQ(bad.status, 2);
+}
+
 TEST(TrinityCli, RejectedModuleExits65) {
   // Stack underflow with an explicit stack= so the assembler accepts it.
   std::string tasm = WriteTmp("underflow.tasm", ".func main stack=1\n  pop\n  ret\n.end\n"
