@@ -81,6 +81,7 @@ void PutLimits(Writer& w, const Limits& l) {
   w.U64(l.fuel);
   w.U64(l.max_heap_bytes);
   w.U32(l.max_depth);
+  w.U64(l.max_stack_bytes);
   w.U64(static_cast<uint64_t>(l.timeout.count()));
 }
 
@@ -89,6 +90,7 @@ Limits GetLimits(Reader& r) {
   l.fuel = r.U64();
   l.max_heap_bytes = static_cast<size_t>(r.U64());
   l.max_depth = r.U32();
+  l.max_stack_bytes = static_cast<size_t>(r.U64());
   // Clamped like the CLI does, so deadline arithmetic in the VM cannot overflow.
   l.timeout = std::chrono::milliseconds(static_cast<int64_t>(std::min<uint64_t>(r.U64(), uint64_t{1} << 40)));
   return l;

@@ -1,6 +1,7 @@
 // Instance lifecycle: linking imports, allocating the instance's memory from its provider,
 // running top-level code and exports, converting values at the API boundary, and the
 // collector's root set.
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <optional>
@@ -12,15 +13,17 @@
 namespace trinity {
 namespace {
 
-constexpr size_t kMinStackSlots = 1u << 16;
-constexpr size_t kMaxStackSlots = 1u << 22;
+constexpr size_t kMinStackSlots = 16;
 constexpr int kMaxHostValueDepth = 64;
 
+// The value stack and the frames share Limits::max_stack_bytes, which the interpreter
+// checks as it pushes each frame. Each array is allocated large enough for the whole
+// budget, so the check alone decides; only the pages a plugin touches become resident.
 size_t StackSlotsFor(const Limits& limits) {
-  size_t slots = size_t{limits.max_depth} * 32;
-  if (slots < kMinStackSlots) slots = kMinStackSlots;
-  if (slots > kMaxStackSlots) slots = kMaxStackSlots;
-  return slots;
+  return std::max(limits.max_stack_bytes / sizeof(Value), kMinStackSlots);
+}
+size_t FramesFor(const Limits& limits) {
+  return std::min(size_t{limits.max_depth}, limits.max_stack_bytes / sizeof(Frame)) + 1;
 }
 
 uint64_t NewHashSeed() {
@@ -177,7 +180,7 @@ Result<std::unique_ptr<Instance>, std::string> Instance::Create(std::shared_ptr<
   }
   const Limits& limits = impl->options.limits;
   if (!impl->stack.Allocate(impl->memory, StackSlotsFor(limits)) ||
-      !impl->frames.Allocate(impl->memory, size_t{limits.max_depth} + 1) ||
+      !impl->frames.Allocate(impl->memory, FramesFor(limits)) ||
       !impl->globals.Allocate(impl->memory, module->globals.size()) ||
       !impl->constants.Allocate(impl->memory, module->constants.size()) ||
       !impl->function_values.Allocate(impl->memory, module->functions.size())) {
@@ -257,8 +260,8 @@ void Instance::Reset() {
 void Instance::set_limits(const Limits& limits) {
   Impl& vm = *impl_;
   if (vm.running) return;
-  if (limits.max_depth + size_t{1} > vm.frames.size()) {
-    if (!vm.frames.Allocate(vm.memory, size_t{limits.max_depth} + 1)) return;
+  if (FramesFor(limits) > vm.frames.size()) {
+    if (!vm.frames.Allocate(vm.memory, FramesFor(limits))) return;
   }
   size_t slots = StackSlotsFor(limits);
   if (slots > vm.stack.size()) {

@@ -269,16 +269,23 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
   };
 
   // Checks and pushes a frame for `fn_index` whose arguments start at `args_at`.
-  auto push_frame = [this, functions, &limits, stack_end](uint32_t fn_index, Value* args_at,
-                                                          Value* result, Closure* cl,
-                                                          const uint8_t* caller_ip) -> const Function& {
+  auto push_frame = [this, functions, &limits, stack_begin, stack_end](
+                        uint32_t fn_index, Value* args_at, Value* result, Closure* cl,
+                        const uint8_t* caller_ip) -> const Function& {
     const Function& fn = functions[fn_index];
     if (depth >= limits.max_depth || depth >= frames.size()) {
       ThrowTrap(TrapKind::kStackOverflow,
                 "call depth limit of " + std::to_string(limits.max_depth) + " exceeded");
     }
-    if (static_cast<size_t>(stack_end - args_at) < size_t{fn.num_locals} + fn.max_stack) {
-      ThrowTrap(TrapKind::kStackOverflow, "value stack exhausted");
+    // The value slots this frame may use plus every frame record count against
+    // max_stack_bytes (trinity.h); the arrays themselves are sized for that budget.
+    size_t slots = static_cast<size_t>(args_at - stack_begin) + fn.num_locals + fn.max_stack;
+    if (slots * sizeof(Value) + (depth + 1) * sizeof(Frame) > limits.max_stack_bytes ||
+        static_cast<size_t>(stack_end - args_at) < size_t{fn.num_locals} + fn.max_stack) {
+      ThrowTrap(TrapKind::kStackOverflow,
+                "stack limit of " + std::to_string(limits.max_stack_bytes) +
+                    " bytes exceeded (value stack and call frames, at call depth " +
+                    std::to_string(depth) + ")");
     }
     if (fn.num_captures != 0 && (cl == nullptr || cl->num_captures != fn.num_captures)) {
       ThrowTrap(TrapKind::kTypeError, "function '" + fn.name + "' can only be called as a closure");
@@ -303,7 +310,8 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
 
   try {
     if (static_cast<size_t>(stack_end - stack_begin) < argc + 1) {
-      ThrowTrap(TrapKind::kStackOverflow, "value stack exhausted");
+      ThrowTrap(TrapKind::kStackOverflow, "stack limit of " + std::to_string(limits.max_stack_bytes) +
+                                              " bytes too small for the call's arguments");
     }
     Value* result_slot = sp++;
     *result_slot = Value::Nil();

@@ -107,12 +107,21 @@ class HostFunctions {
 
 // --- Instances and limits ----------------------------------------------------------------
 
+// What one instance may use. Memory a plugin can make the host hold is bounded by these
+// (README, "Memory model"): heap objects count against max_heap_bytes, the value stack
+// and call frames against max_stack_bytes, and each temporary the VM builds for it
+// outside the heap (a value copied out to a host function, the text of str/print/join)
+// against max_heap_bytes again, before it is built.
 struct Limits {
   // Per call; 0 = unlimited. One unit per call and loop back-edge, plus one per KiB the
   // plugin makes the VM allocate or copy out to host functions.
   uint64_t fuel = 0;
   size_t max_heap_bytes = 256u << 20;  // per instance
   uint32_t max_depth = 512;      // nested plugin calls
+  // Per instance: the value stack and the call frames together (16 bytes per value
+  // slot a frame reserves, 40 per frame); a call that would pass it traps with
+  // `stack overflow`, whatever max_depth allows.
+  size_t max_stack_bytes = 1u << 20;
   std::chrono::milliseconds timeout{0};  // per call wall-clock deadline; 0 = none
 };
 

@@ -52,7 +52,9 @@ bool IsCompileLimit(const std::string& flag) {
   return flag == "--max-source" || flag == "--max-compile-memory";
 }
 // Options whose value is a byte count, where k/m/g suffixes are allowed.
-bool TakesByteCount(const std::string& flag) { return flag == "--max-heap" || IsCompileLimit(flag); }
+bool TakesByteCount(const std::string& flag) {
+  return flag == "--max-heap" || flag == "--max-stack" || IsCompileLimit(flag);
+}
 
 const char* CommandName(Command c) {
   switch (c) {
@@ -214,7 +216,8 @@ Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv) {
                  (TakesCompileLimits(*command) && IsCompileLimit(flag)) ||
                  (TakesRunOptions(*command) &&
                   (flag == "--entry" || flag == "--fuel" || flag == "--max-heap" ||
-                   flag == "--max-depth" || flag == "--timeout" || IsRunWord(flag)));
+                   flag == "--max-depth" || flag == "--max-stack" || flag == "--timeout" ||
+                   IsRunWord(flag)));
     if (!known) return Usage("unknown option '" + flag + "' for " + name);
     if (!has_value) {
       if (i + 1 >= argv.size()) return Usage(flag + " needs a value");
@@ -239,6 +242,7 @@ Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv) {
       }
       if (flag == "--fuel") args.fuel = n;
       if (flag == "--max-heap") args.max_heap = n;
+      if (flag == "--max-stack") args.max_stack = n;
       if (flag == "--max-source") args.max_source = n;
       if (flag == "--max-compile-memory") args.max_compile_memory = n;
       if (flag == "--timeout") args.timeout_ms = n;

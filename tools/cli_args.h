@@ -27,6 +27,7 @@ struct CliArgs {
   std::optional<uint64_t> fuel;
   std::optional<uint64_t> max_heap;
   std::optional<uint64_t> max_depth;
+  std::optional<uint64_t> max_stack;
   std::optional<uint64_t> timeout_ms;
   std::optional<uint64_t> max_source;          // run, compile: CompileLimits
   std::optional<uint64_t> max_compile_memory;

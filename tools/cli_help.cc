@@ -81,6 +81,8 @@ options:
   --fuel N            fuel per call (counted at calls and loop back-edges); 0 = unlimited
   --max-heap BYTES    heap limit of the instance; suffixes k, m, g allowed (default 256m)
   --max-depth N       nested plugin calls allowed (default 512)
+  --max-stack BYTES   value stack and call frames of the instance together; suffixes
+                      k, m, g allowed (default 1m)
   --timeout MS        wall-clock limit per call in milliseconds; 0 = none
   --max-source BYTES  largest .tri source compiled (default 1m)
   --max-compile-memory BYTES  memory the compiler may use (default 128m)

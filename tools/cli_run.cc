@@ -24,6 +24,7 @@ Limits LimitsFrom(const CliArgs& args) {
   if (args.fuel) limits.fuel = *args.fuel;
   if (args.max_heap) limits.max_heap_bytes = static_cast<size_t>(*args.max_heap);
   if (args.max_depth) limits.max_depth = static_cast<uint32_t>(*args.max_depth);
+  if (args.max_stack) limits.max_stack_bytes = static_cast<size_t>(*args.max_stack);
   if (args.timeout_ms) {
     // Clamp so the deadline arithmetic inside the VM cannot overflow.
     uint64_t ms = std::min<uint64_t>(*args.timeout_ms, uint64_t{1} << 40);

@@ -289,6 +289,16 @@ TEST(TrinityCli, FuelLimitTraps) {
   EXPECT_TRUE(Contains(slow.err, "deadline exceeded")) << slow.err;
 }
 
+TEST(TrinityCli, StackLimitBoundsDeepRecursion) {
+  std::string path = WriteTmp("deep.tri", "fn f(n) { return f(n + 1) }\nexport fn main() { return f(0) }\n");
+  Outcome o = Trinity("run " + path + " --max-depth 100000000 --max-stack 1m --isolate=none");
+  EXPECT_EQ(o.status, 1);
+  EXPECT_TRUE(Contains(o.err, "stack overflow: stack limit of 1048576 bytes exceeded")) << o.err.substr(0, 300);
+  Outcome bigger = Trinity("run " + path + " --max-depth 100000000 --max-stack 4m --isolate=none");
+  EXPECT_TRUE(Contains(bigger.err, "stack limit of 4194304 bytes exceeded")) << bigger.err.substr(0, 300);
+  EXPECT_EQ(Trinity("run " + path + " --max-stack=-1").status, 2);
+}
+
 TEST(TrinityCli, AssembleThenRun) {
   std::string tasm = WriteTmp("sum.tasm", R"(; sum 1..10 with a loop
 .func main locals=2
