@@ -143,7 +143,7 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
       std::string line;
       for (int i = 0; i < argc; ++i) {
         if (i) line += ' ';
-        AppendDisplay(line, args[i], mod, false);
+        AppendDisplay(line, args[i], &mod, false, heap.limit());
       }
       line += '\n';
       vm.options.print(line);
@@ -176,7 +176,7 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
     }
     case Builtin::kStr:
       if (args[0].tag == Tag::kString) return args[0];
-      return vm.NewStringValue(DisplayString(args[0], mod));
+      return vm.NewStringValue(DisplayString(args[0], &mod, heap.limit()));
     case Builtin::kInt:
       switch (args[0].tag) {
         case Tag::kInt: return args[0];
@@ -228,7 +228,7 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
       std::string out;
       for (uint32_t i = 0; i < a->size; ++i) {
         if (i) out += sep;
-        AppendDisplay(out, a->items[i], mod, false);
+        AppendDisplay(out, a->items[i], &mod, false, heap.limit());
         if (out.size() > heap.limit()) ThrowTrap(TrapKind::kOutOfMemory, "join(): result exceeds the heap limit");
       }
       return vm.NewStringValue(out);
@@ -310,7 +310,7 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
       return Sort(vm, ArrayArg("sort", args, 0));
     case Builtin::kAssert:
       if (!args[0].Truthy()) {
-        ThrowTrap(TrapKind::kError, argc == 2 ? DisplayString(args[1], mod) : std::string("assertion failed"));
+        ThrowTrap(TrapKind::kError, argc == 2 ? DisplayString(args[1], &mod, heap.limit()) : std::string("assertion failed"));
       }
       return Value::Nil();
     case Builtin::kMathAbs:

@@ -132,7 +132,8 @@ Value IndexGet(Instance::Impl& vm, const Value& c, const Value& k) {
       Value key = vm.heap.NormalizeKey(k);
       if (MapEntry* e = vm.heap.MapFind(AsMap(c), key)) return e->value;
       std::string shown;
-      AppendDisplay(shown, k, *vm.module, /*quote_strings=*/true);
+      AppendDisplay(shown, k, vm.module.get(), /*quote_strings=*/true, vm.heap.limit());
+      if (shown.size() > 200) shown = shown.substr(0, 197) + "...";  // a message, not a dump
       ThrowTrap(TrapKind::kKeyNotFound, "key " + shown + " not found in map");
     }
     default:
@@ -744,7 +745,7 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
         }
         CASE(kTrap): {
           Value msg = *--sp;
-          ThrowTrap(TrapKind::kError, DisplayString(msg, mod));
+          ThrowTrap(TrapKind::kError, DisplayString(msg, &mod, heap.limit()));
         }
         case Op::kCount:
         default:
@@ -779,6 +780,8 @@ Value Instance::Impl::CallHost(uint32_t index, const Value* args, uint8_t n,
   }
   const uint64_t fuel_limit = options.limits.fuel;
   ExportMeter meter;
+  meter.memory_limit = heap.limit();  // what the host may hold for this call's copies
+  meter.module = module.get();
   if (fuel_limit != 0) {
     uint64_t used = fuel_used + fuel_since_safepoint + heap.pending_work_bytes() / kBytesPerFuel;
     uint64_t left = used >= fuel_limit ? 0 : fuel_limit - used;

@@ -71,7 +71,13 @@ class HostArgs {
       : args_(args), count_(count), meter_(meter) {}
   size_t size() const { return count_; }
   HostValue::Type TypeOf(size_t i) const;
-  HostValue Get(size_t i) const;  // deep copy
+  // Deep copy. Everything copied during one host call (Get and Text together) must fit
+  // the instance's heap limit, or the call traps with out of memory before the copy is
+  // made; so is it charged as fuel (see Limits).
+  HostValue Get(size_t i) const;
+  // The text str() gives argument i (a string as it is), built straight from the VM
+  // value without a HostValue copy; bounded and charged like Get.
+  std::string Text(size_t i) const;
   bool IsInt(size_t i) const { return TypeOf(i) == HostValue::Type::kInt; }
   int64_t Int(size_t i) const;          // requires int
   double Number(size_t i) const;        // int or float

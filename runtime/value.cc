@@ -64,6 +64,32 @@ int CompareValues(const char* op, const Value& a, const Value& b) {
 }
 
 namespace {
+
+// Bytes AppendQuoted adds for `s`: measured first, so the text never grows past its cap.
+size_t QuotedLength(std::string_view s) {
+  size_t n = 2;
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\' || c == '\n' || c == '\t' || c == '\r' || c == '\0') {
+      n += 2;
+    } else {
+      n += (c < 0x20 || c >= 0x7f) ? 4 : 1;
+    }
+  }
+  return n;
+}
+
+[[noreturn]] void TooLong(size_t max_bytes) {
+  ThrowTrap(TrapKind::kOutOfMemory, "string form longer than " + std::to_string(max_bytes) +
+                                        " bytes (the heap limit)");
+}
+
+// Throws unless `length` more bytes fit under the cap.
+void CheckRoom(const std::string& out, size_t length, size_t max_bytes) {
+  if (length > max_bytes || out.size() > max_bytes - length) TooLong(max_bytes);
+}
+
+}  // namespace
+
 void AppendQuoted(std::string& out, std::string_view s) {
   static const char kHex[] = "0123456789abcdef";
   out += '"';
@@ -87,37 +113,40 @@ void AppendQuoted(std::string& out, std::string_view s) {
   }
   out += '"';
 }
-}  // namespace
 
-void AppendDisplay(std::string& out, const Value& v, const Module& module, bool quote_strings,
-                   int depth) {
+void AppendDisplay(std::string& out, const Value& v, const Module* module, bool quote_strings,
+                   size_t max_bytes, int depth) {
   constexpr int kMaxDepth = 32;
-  // Shared sub-containers print once per reference, so a small diamond-shaped structure
-  // could expand exponentially; the output cap bounds that work.
-  constexpr size_t kMaxDisplayBytes = size_t{64} << 20;
-  if (out.size() > kMaxDisplayBytes) {
-    ThrowTrap(TrapKind::kOutOfMemory, "string form longer than " + std::to_string(kMaxDisplayBytes) + " bytes");
-  }
+  // The text is a temporary the VM holds for the plugin outside its heap, so it may not
+  // pass the heap limit (max_bytes); shared sub-containers print once per reference, so
+  // without the cap a small diamond-shaped structure could expand exponentially. Strings
+  // are measured before they are appended; everything else is a few bytes, checked at
+  // the next element.
+  if (out.size() > max_bytes) TooLong(max_bytes);
   switch (v.tag) {
     case Tag::kNil: out += "nil"; return;
     case Tag::kBool: out += v.b ? "true" : "false"; return;
     case Tag::kInt: out += std::to_string(v.i); return;
     case Tag::kFloat: AppendFloat(out, v.f); return;
     case Tag::kHandle: out += "<handle " + std::to_string(v.i) + ">"; return;
-    case Tag::kString:
+    case Tag::kString: {
+      std::string_view s = AsString(v)->view();
       if (quote_strings) {
-        AppendQuoted(out, AsString(v)->view());
+        CheckRoom(out, QuotedLength(s), max_bytes);
+        AppendQuoted(out, s);
       } else {
-        out += AsString(v)->view();
+        CheckRoom(out, s.size(), max_bytes);
+        out += s;
       }
       return;
+    }
     case Tag::kArray: {
       if (depth >= kMaxDepth) { out += "..."; return; }
       const Array* a = AsArray(v);
       out += '[';
       for (uint32_t i = 0; i < a->size; ++i) {
         if (i) out += ", ";
-        AppendDisplay(out, a->items[i], module, true, depth + 1);
+        AppendDisplay(out, a->items[i], module, true, max_bytes, depth + 1);
       }
       out += ']';
       return;
@@ -131,17 +160,20 @@ void AppendDisplay(std::string& out, const Value& v, const Module& module, bool 
         if (m->entries[i].key.tag == Tag::kNil) continue;
         if (!first) out += ", ";
         first = false;
-        AppendDisplay(out, m->entries[i].key, module, true, depth + 1);
+        AppendDisplay(out, m->entries[i].key, module, true, max_bytes, depth + 1);
         out += ": ";
-        AppendDisplay(out, m->entries[i].value, module, true, depth + 1);
+        AppendDisplay(out, m->entries[i].value, module, true, max_bytes, depth + 1);
       }
       out += '}';
       return;
     }
     case Tag::kFunction: {
       uint32_t f = AsClosure(v)->function;
+      std::string_view name = "?";
+      if (module != nullptr && f < module->functions.size()) name = module->functions[f].name;
+      CheckRoom(out, name.size() + 5, max_bytes);
       out += "<fn ";
-      out += f < module.functions.size() ? module.functions[f].name : std::string("?");
+      out += name;
       out += '>';
       return;
     }
@@ -151,9 +183,9 @@ void AppendDisplay(std::string& out, const Value& v, const Module& module, bool 
   }
 }
 
-std::string DisplayString(const Value& v, const Module& module) {
+std::string DisplayString(const Value& v, const Module* module, size_t max_bytes) {
   std::string out;
-  AppendDisplay(out, v, module, false);
+  AppendDisplay(out, v, module, false, max_bytes);
   return out;
 }
 
