@@ -51,8 +51,8 @@ void PrintResult(const HostValue& v) {
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
-// --isolate=process: one strict worker runs the whole plugin; its output comes back with
-// the reply. Grants are opened in the worker, before it locks itself down.
+// --isolate=process: one strict worker runs the whole plugin; its output streams back
+// while it runs. Grants are opened in the worker, before it locks itself down.
 int RunInWorker(const CliArgs& args, const SandboxPlan& plan, std::vector<uint8_t> bytes,
                 const Module& m, const std::string& entry) {
   // Fail on bad grants here, with the usual message, rather than inside the worker.
@@ -72,8 +72,12 @@ int RunInWorker(const CliArgs& args, const SandboxPlan& plan, std::vector<uint8_
   request.entry = entry;
   request.args = args.plugin_args;
   request.limits = LimitsFrom(args);
-  isolation::ProcessResult result = supervisor.value()->Run(request);
-  std::fwrite(result.output.data(), 1, result.output.size(), stdout);
+  // Output is written as the worker produces it: none of it waits for the result.
+  isolation::ProcessResult result = supervisor.value()->Run(
+      request, [](std::string_view text) {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);  // the worker's host functions write to stderr directly
+      });
   if (result.setup_error) {
     return Report(Failure{kExitInvalidInput, "trinity: cannot run " + args.input + " in a worker: " +
                                                  *result.setup_error + "\n"});

@@ -445,6 +445,21 @@ export fn main() {
   EXPECT_TRUE(Contains(worker.err, "at fn div")) << worker.err;
 }
 
+TEST(TrinityCli, ProcessTierStreamsOutputAndKeepsItOnATrap) {
+  std::string path = WriteTmp("chatty.tri", R"(export fn main() {
+  let s = repeat("y", 100000)
+  for i in 0..30 { print(s) }
+  print("end")
+  return 1 / 0
+}
+)");
+  Outcome o = Trinity("run --isolate=process " + path);
+  EXPECT_EQ(o.status, 1) << o.err;
+  EXPECT_EQ(o.out.size(), 30u * 100001 + 4);
+  EXPECT_TRUE(o.out.ends_with("yy\nend\n"));
+  EXPECT_TRUE(Contains(o.err, "division by zero")) << o.err;
+}
+
 TEST(TrinityCli, GrantedFilesOnlyAndNothingElse) {
   std::string in = WriteTmp("granted_in.txt", "granted text");
   std::string out = TmpDir() + "/granted_out.txt";
