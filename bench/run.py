@@ -142,7 +142,10 @@ def commands(args, names, tmp):
             shutil.copy2(trinity, copy)
             log("trinity: using a copy of %s" % trinity)
             trinity = copy
-            available["trinity"] = lambda n, s: [trinity, "run", os.path.join(PROGRAMS_DIR, n + ".tri"), "--", str(s)]
+            # --timeout 0: benchmarks have their own --timeout; the CLI's default 10 s
+            # deadline is for untrusted plugins.
+            available["trinity"] = lambda n, s: [trinity, "run", os.path.join(PROGRAMS_DIR, n + ".tri"),
+                                                 "--timeout", "0", "--", str(s)]
     lua = which(args.lua)
     if "lua5.4" in wanted:
         if lua:

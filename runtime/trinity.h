@@ -128,7 +128,10 @@ struct Limits {
   // slot a frame reserves, 40 per frame); a call that would pass it traps with
   // `stack overflow`, whatever max_depth allows.
   size_t max_stack_bytes = 1u << 20;
-  std::chrono::milliseconds timeout{0};  // per call wall-clock deadline; 0 = none
+  // Per call wall-clock deadline; 0 = none. Finite by default, so a plugin that loops
+  // forever ends with a `deadline exceeded` trap instead of holding its host (or a
+  // process-tier worker) for good; checked at calls and loop back-edges.
+  std::chrono::milliseconds timeout{10'000};
 };
 
 enum class TrapKind : uint8_t {
