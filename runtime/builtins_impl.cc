@@ -146,6 +146,9 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
         AppendDisplay(line, args[i], &mod, false, heap.limit());
       }
       line += '\n';
+      // Output is copied to the host like a host-call argument: metered the same way, so
+      // a loop printing megabytes per step still reaches its fuel and deadline checks.
+      heap.AddWorkBytes(line.size());
       vm.options.print(line);
       return Value::Nil();
     }

@@ -120,7 +120,7 @@ class HostFunctions {
 // against max_heap_bytes again, before it is built.
 struct Limits {
   // Per call; 0 = unlimited. One unit per call and loop back-edge, plus one per KiB the
-  // plugin makes the VM allocate or copy out to host functions.
+  // plugin makes the VM allocate, copy out to host functions or print.
   uint64_t fuel = 0;
   size_t max_heap_bytes = 256u << 20;  // per instance
   uint32_t max_depth = 512;      // nested plugin calls

@@ -67,7 +67,7 @@ std::string RunLimitsHelp() {
          "                      in milliseconds (default " +
          std::to_string(l.timeout.count()) + "; 0 = none)\n"
          "  --fuel N            fuel per call: one unit per call and loop back-edge, one per KiB\n"
-         "                      allocated or copied to the host (default " +
+         "                      allocated, copied to the host or printed (default " +
          std::to_string(l.fuel) +
          " = unlimited)\n"
          "  --max-heap BYTES    heap of the instance; also the bound of every temporary made\n"

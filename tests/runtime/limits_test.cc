@@ -261,6 +261,30 @@ TEST(Limits, ConstantsThatNoLongerFitTrapInsteadOfRunningWithout) {
   ExpectStillUsable(*inst);
 }
 
+TEST(Limits, PrintedOutputIsChargedAsFuel) {
+  // loop { print(<100 KB>) }: one back-edge per 100 KB of output. Charged one unit per
+  // KiB, a 1,000-unit budget stops it after about ten lines, not a thousand.
+  ModuleBuilder b;
+  b.Func("chatter", 0, 0, [&](E& e) {
+    auto top = e.NewLabel();
+    e.Bind(top);
+    e.Emit(Op::kConst, b.Const(std::string(100'000, 'z')));
+    e.Emit(Op::kCallBuiltin, static_cast<int64_t>(Builtin::kPrint), 1);
+    e.Emit(Op::kPop);
+    e.EmitJump(Op::kJump, top);
+  });
+  size_t printed = 0;
+  InstanceOptions o;
+  o.limits.fuel = 1000;
+  o.print = [&](std::string_view text) { printed += text.size(); };
+  auto inst = MakeInstance(b.Load(), {}, o);
+  auto r = inst->Call("chatter");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::kFuelExhausted);
+  EXPECT_LT(printed, size_t{2} << 20);
+  EXPECT_GT(printed, size_t{500'000});
+}
+
 TEST(Limits, CopyingWorkInsideInstructionsIsChargedAsFuel) {
   // s = "x"; loop { s = s + <1000 bytes> }: each step copies the whole string, so the
   // work grows quadratically while back-edges alone would count one unit per step.
