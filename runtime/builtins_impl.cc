@@ -140,7 +140,14 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
   const Module& mod = *vm.module;
   switch (id) {
     case Builtin::kPrint: {
+      // The line is sized before it is built (a growing buffer would briefly hold twice
+      // a long line) and, like any temporary for the plugin, bounded by the heap limit.
+      size_t length = static_cast<size_t>(argc);  // separators and the newline
+      for (int i = 0; i < argc; ++i) {
+        length += DisplayLength(args[i], &mod, false, heap.limit(), length);
+      }
       std::string line;
+      line.reserve(length);
       for (int i = 0; i < argc; ++i) {
         if (i) line += ' ';
         AppendDisplay(line, args[i], &mod, false, heap.limit());
@@ -228,11 +235,18 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
     case Builtin::kJoin: {
       Array* a = ArrayArg("join", args, 0);
       std::string_view sep = StringArg("join", args, 1)->view();
+      // Measured first, so the text is built once at its final size.
+      size_t length = 0;
+      for (uint32_t i = 0; i < a->size; ++i) {
+        if (i) length += sep.size();
+        if (length > heap.limit()) ThrowTrap(TrapKind::kOutOfMemory, "join(): result exceeds the heap limit");
+        length += DisplayLength(a->items[i], &mod, false, heap.limit(), length);
+      }
       std::string out;
+      out.reserve(length);
       for (uint32_t i = 0; i < a->size; ++i) {
         if (i) out += sep;
         AppendDisplay(out, a->items[i], &mod, false, heap.limit());
-        if (out.size() > heap.limit()) ThrowTrap(TrapKind::kOutOfMemory, "join(): result exceeds the heap limit");
       }
       return vm.NewStringValue(out);
     }
@@ -260,7 +274,15 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
       std::string_view old = StringArg("replace", args, 1)->view();
       std::string_view with = StringArg("replace", args, 2)->view();
       if (old.empty()) ThrowTrap(TrapKind::kError, "replace(): the string to replace must not be empty");
+      // Counted first, so the result is checked against the heap limit and built at its
+      // final size rather than in a buffer that doubles.
+      uint64_t found = 0;
+      for (size_t at = FindBytes(s, old, 0); at != std::string_view::npos; at = FindBytes(s, old, at + old.size())) ++found;
+      if (s.size() - found * old.size() + found * with.size() > heap.limit()) {
+        ThrowTrap(TrapKind::kOutOfMemory, "replace(): result exceeds the heap limit");
+      }
       std::string out;
+      out.reserve(s.size() - found * old.size() + found * with.size());
       size_t from = 0;
       for (;;) {
         size_t at = FindBytes(s, old, from);

@@ -150,11 +150,17 @@ class Instance::Impl {
 Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc);
 
 // The language's str(): appends the display form of `v` to `out` (value.cc). The text is
-// a temporary the VM holds for the plugin, so callers pass the heap limit as `max_bytes`;
-// an out-of-memory VmTrap is thrown before the text would grow past it. `module` names
-// functions (nullptr: "<fn ?>").
+// a temporary the VM holds for the plugin, so callers pass the heap limit as `max_bytes`:
+// it is measured first, and an out-of-memory VmTrap is thrown before anything is built
+// if `out` would grow past that; otherwise `out` grows once, to exactly its new length.
+// `module` names functions (nullptr: "<fn ?>").
 void AppendDisplay(std::string& out, const Value& v, const Module* module, bool quote_strings,
-                   size_t max_bytes, int depth = 0);
+                   size_t max_bytes);
+// The number of bytes AppendDisplay would add to a text of `already` bytes (the same trap
+// once the whole would pass `max_bytes`), for callers that size a buffer holding several
+// texts (print, join).
+size_t DisplayLength(const Value& v, const Module* module, bool quote_strings, size_t max_bytes,
+                     size_t already = 0);
 std::string DisplayString(const Value& v, const Module* module, size_t max_bytes);
 // A string as str() shows it inside a container: quoted, with \n \t \r \0 \" \\ \xHH escapes.
 void AppendQuoted(std::string& out, std::string_view s);

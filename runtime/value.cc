@@ -1,5 +1,6 @@
 // Value helpers shared by the interpreter and built-ins: type names, language equality and
 // ordering, and the display form used by str() and print().
+#include <charconv>
 #include <cstring>
 
 #include "runtime/interpreter.h"
@@ -65,7 +66,7 @@ int CompareValues(const char* op, const Value& a, const Value& b) {
 
 namespace {
 
-// Bytes AppendQuoted adds for `s`: measured first, so the text never grows past its cap.
+// Bytes AppendQuoted adds for `s`.
 size_t QuotedLength(std::string_view s) {
   size_t n = 2;
   for (unsigned char c : s) {
@@ -83,9 +84,102 @@ size_t QuotedLength(std::string_view s) {
                                         " bytes (the heap limit)");
 }
 
-// Throws unless `length` more bytes fit under the cap.
-void CheckRoom(const std::string& out, size_t length, size_t max_bytes) {
-  if (length > max_bytes || out.size() > max_bytes - length) TooLong(max_bytes);
+// Where display text goes: into a string, or only counted. Text is measured with
+// LengthSink first and then written into a string reserved to exactly that length: a
+// growing buffer would hold up to twice the text while it copies itself.
+struct LengthSink {
+  size_t size = 0;
+  size_t max_bytes;
+  void Need(size_t n) {
+    if (n > max_bytes || size > max_bytes - n) TooLong(max_bytes);
+  }
+  void Add(std::string_view text) {
+    Need(text.size());
+    size += text.size();
+  }
+  void Add(char) { Add(std::string_view(" ", 1)); }
+  void AddQuoted(std::string_view text) {
+    size_t n = QuotedLength(text);
+    Need(n);
+    size += n;
+  }
+};
+
+struct TextSink {
+  std::string& out;
+  void Add(std::string_view text) { out += text; }
+  void Add(char c) { out += c; }
+  void AddQuoted(std::string_view text) { AppendQuoted(out, text); }
+};
+
+// The language's str(), into either sink. Shared sub-containers print once per reference,
+// so a small diamond-shaped structure can describe a huge text; the LengthSink pass stops
+// that at max_bytes before anything is built.
+template <typename Sink>
+void Display(Sink& sink, const Value& v, const Module* module, bool quote_strings, int depth) {
+  constexpr int kMaxDepth = 32;
+  switch (v.tag) {
+    case Tag::kNil: sink.Add("nil"); return;
+    case Tag::kBool: sink.Add(v.b ? "true" : "false"); return;
+    case Tag::kInt: {
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, v.i);
+      sink.Add(std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
+      return;
+    }
+    case Tag::kFloat: {
+      std::string text;
+      AppendFloat(text, v.f);
+      sink.Add(text);
+      return;
+    }
+    case Tag::kHandle: sink.Add("<handle " + std::to_string(v.i) + ">"); return;
+    case Tag::kString:
+      if (quote_strings) {
+        sink.AddQuoted(AsString(v)->view());
+      } else {
+        sink.Add(AsString(v)->view());
+      }
+      return;
+    case Tag::kArray: {
+      if (depth >= kMaxDepth) { sink.Add("..."); return; }
+      const Array* a = AsArray(v);
+      sink.Add('[');
+      for (uint32_t i = 0; i < a->size; ++i) {
+        if (i) sink.Add(", ");
+        Display(sink, a->items[i], module, true, depth + 1);
+      }
+      sink.Add(']');
+      return;
+    }
+    case Tag::kMap: {
+      if (depth >= kMaxDepth) { sink.Add("..."); return; }
+      const Map* m = AsMap(v);
+      sink.Add('{');
+      bool first = true;
+      for (uint32_t i = 0; i < m->used; ++i) {
+        if (m->entries[i].key.tag == Tag::kNil) continue;
+        if (!first) sink.Add(", ");
+        first = false;
+        Display(sink, m->entries[i].key, module, true, depth + 1);
+        sink.Add(": ");
+        Display(sink, m->entries[i].value, module, true, depth + 1);
+      }
+      sink.Add('}');
+      return;
+    }
+    case Tag::kFunction: {
+      uint32_t f = AsClosure(v)->function;
+      sink.Add("<fn ");
+      sink.Add(module != nullptr && f < module->functions.size() ? std::string_view(module->functions[f].name)
+                                                                 : std::string_view("?"));
+      sink.Add('>');
+      return;
+    }
+    case Tag::kBox:
+      sink.Add("<box>");
+      return;
+  }
 }
 
 }  // namespace
@@ -114,73 +208,22 @@ void AppendQuoted(std::string& out, std::string_view s) {
   out += '"';
 }
 
+size_t DisplayLength(const Value& v, const Module* module, bool quote_strings, size_t max_bytes,
+                     size_t already) {
+  LengthSink length{already, max_bytes};
+  Display(length, v, module, quote_strings, 0);
+  return length.size - already;
+}
+
 void AppendDisplay(std::string& out, const Value& v, const Module* module, bool quote_strings,
-                   size_t max_bytes, int depth) {
-  constexpr int kMaxDepth = 32;
+                   size_t max_bytes) {
   // The text is a temporary the VM holds for the plugin outside its heap, so it may not
-  // pass the heap limit (max_bytes); shared sub-containers print once per reference, so
-  // without the cap a small diamond-shaped structure could expand exponentially. Strings
-  // are measured before they are appended; everything else is a few bytes, checked at
-  // the next element.
-  if (out.size() > max_bytes) TooLong(max_bytes);
-  switch (v.tag) {
-    case Tag::kNil: out += "nil"; return;
-    case Tag::kBool: out += v.b ? "true" : "false"; return;
-    case Tag::kInt: out += std::to_string(v.i); return;
-    case Tag::kFloat: AppendFloat(out, v.f); return;
-    case Tag::kHandle: out += "<handle " + std::to_string(v.i) + ">"; return;
-    case Tag::kString: {
-      std::string_view s = AsString(v)->view();
-      if (quote_strings) {
-        CheckRoom(out, QuotedLength(s), max_bytes);
-        AppendQuoted(out, s);
-      } else {
-        CheckRoom(out, s.size(), max_bytes);
-        out += s;
-      }
-      return;
-    }
-    case Tag::kArray: {
-      if (depth >= kMaxDepth) { out += "..."; return; }
-      const Array* a = AsArray(v);
-      out += '[';
-      for (uint32_t i = 0; i < a->size; ++i) {
-        if (i) out += ", ";
-        AppendDisplay(out, a->items[i], module, true, max_bytes, depth + 1);
-      }
-      out += ']';
-      return;
-    }
-    case Tag::kMap: {
-      if (depth >= kMaxDepth) { out += "..."; return; }
-      const Map* m = AsMap(v);
-      out += '{';
-      bool first = true;
-      for (uint32_t i = 0; i < m->used; ++i) {
-        if (m->entries[i].key.tag == Tag::kNil) continue;
-        if (!first) out += ", ";
-        first = false;
-        AppendDisplay(out, m->entries[i].key, module, true, max_bytes, depth + 1);
-        out += ": ";
-        AppendDisplay(out, m->entries[i].value, module, true, max_bytes, depth + 1);
-      }
-      out += '}';
-      return;
-    }
-    case Tag::kFunction: {
-      uint32_t f = AsClosure(v)->function;
-      std::string_view name = "?";
-      if (module != nullptr && f < module->functions.size()) name = module->functions[f].name;
-      CheckRoom(out, name.size() + 5, max_bytes);
-      out += "<fn ";
-      out += name;
-      out += '>';
-      return;
-    }
-    case Tag::kBox:
-      out += "<box>";
-      return;
-  }
+  // pass the heap limit (max_bytes); it is measured before it is built.
+  LengthSink length{out.size(), max_bytes};
+  Display(length, v, module, quote_strings, 0);
+  out.reserve(length.size);
+  TextSink text{out};
+  Display(text, v, module, quote_strings, 0);
 }
 
 std::string DisplayString(const Value& v, const Module* module, size_t max_bytes) {
