@@ -159,14 +159,16 @@ typedef struct trinity_instance trinity_instance_t;
 
 /* Limits for every call into an instance; 0 means unlimited where noted. */
 typedef struct trinity_limits {
-  uint64_t fuel;           /* per call: calls, loop back-edges, 1 per KiB allocated or
-                              copied to the host; 0 = unlimited */
-  uint64_t max_heap_bytes; /* per instance */
+  uint64_t fuel;           /* per call: calls, loop back-edges, 1 per KiB allocated,
+                              copied to the host or printed; 0 = unlimited */
+  uint64_t max_heap_bytes; /* per instance; also bounds values copied out to the host */
   uint32_t max_depth;      /* nested plugin calls */
   uint32_t timeout_ms;     /* per call wall-clock deadline; 0 = none */
+  uint64_t max_stack_bytes; /* per instance: value stack and call frames together */
 } trinity_limits_t;
 
-/* The runtime's defaults: unlimited fuel, 256 MiB heap, depth 512, no deadline. */
+/* The runtime's defaults (trinity::Limits): unlimited fuel, 256 MiB heap, depth 512,
+ * a 10 s deadline, 1 MiB of stack. */
 void trinity_limits_init(trinity_limits_t* limits);
 
 /* Where print() output goes; default: stdout. */

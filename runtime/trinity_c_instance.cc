@@ -22,6 +22,7 @@ InstanceOptions OptionsFrom(const trinity_instance_config_t* config) {
   options.limits.max_heap_bytes = static_cast<size_t>(config->limits.max_heap_bytes);
   options.limits.max_depth = config->limits.max_depth;
   options.limits.timeout = std::chrono::milliseconds(config->limits.timeout_ms);
+  options.limits.max_stack_bytes = static_cast<size_t>(config->limits.max_stack_bytes);
   if (config->print != nullptr) {
     trinity_print_callback_t print = config->print;
     void* data = config->print_data;
@@ -41,6 +42,7 @@ void ToC(const trinity::Limits& in, trinity_limits_t* out) {
   out->max_heap_bytes = in.max_heap_bytes;
   out->max_depth = in.max_depth;
   out->timeout_ms = static_cast<uint32_t>(in.timeout.count());
+  out->max_stack_bytes = in.max_stack_bytes;
 }
 
 }  // namespace
@@ -178,7 +180,8 @@ trinity_status_t trinity_instance_set_limits(trinity_instance_t* instance,
   // set_limits keeps the old limits when the memory for a deeper call stack is missing.
   const trinity::Limits& now = instance->instance->limits();
   if (now.max_depth != wanted.max_depth || now.fuel != wanted.fuel ||
-      now.max_heap_bytes != wanted.max_heap_bytes || now.timeout != wanted.timeout) {
+      now.max_heap_bytes != wanted.max_heap_bytes || now.timeout != wanted.timeout ||
+      now.max_stack_bytes != wanted.max_stack_bytes) {
     return TRINITY_RESOURCE_ERROR;
   }
   return TRINITY_OK;

@@ -283,6 +283,7 @@ static void test_limits_and_traps(void) {
   trinity_instance_config_t config;
   trinity_instance_config_init(&config);
   CHECK(config.limits.max_heap_bytes == 256u << 20 && config.limits.fuel == 0);
+  CHECK(config.limits.timeout_ms == 10000 && config.limits.max_stack_bytes == 1u << 20);
   struct printed out = {{0}, 0};
   config.print = capture;
   config.print_data = &out;
