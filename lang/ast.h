@@ -101,6 +101,7 @@ enum class StmtKind : uint8_t {
   kBreak, kContinue,
   kReturn,    // expr (may be null)
   kBlock,     // body
+  kTry,       // try body catch [name] else_body (the catch block)
 };
 
 // One arm of an `if ... else if ...` chain.
@@ -124,7 +125,7 @@ struct Stmt {
   std::vector<Param> params;
   uint32_t height = 1;
 
-  Symbol* symbol = nullptr;    // let / fn / loop variable
+  Symbol* symbol = nullptr;    // let / fn / loop variable / catch variable
   Symbol* symbol2 = nullptr;   // second loop variable
   uint16_t hidden = 0;         // first of the loop's hidden locals
 };

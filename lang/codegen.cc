@@ -144,7 +144,13 @@ class FunctionGenerator {
   struct Loop {
     Label next;  // continue
     Label exit;  // break
+    int try_depth;  // try blocks open around the loop
   };
+
+  // Closes the try blocks opened since `depth` (break, continue and return leave them).
+  void CloseTryBlocks(int depth) {
+    for (int i = try_depth_; i > depth; --i) em_.Emit(Op::kTryEnd);
+  }
 
   // ---- variables ----
 
@@ -291,9 +297,11 @@ class FunctionGenerator {
         ForIn(s);
         break;
       case StmtKind::kBreak:
+        CloseTryBlocks(loops_.back().try_depth);
         em_.EmitJump(Op::kJump, loops_.back().exit);
         break;
       case StmtKind::kContinue:
+        CloseTryBlocks(loops_.back().try_depth);
         em_.EmitJump(Op::kJump, loops_.back().next);
         break;
       case StmtKind::kReturn:
@@ -303,16 +311,41 @@ class FunctionGenerator {
         } else {
           em_.Emit(Op::kPushNil);
         }
+        CloseTryBlocks(0);
         em_.Emit(Op::kReturn);
         break;
       case StmtKind::kBlock:
         Statements(s.body);
         break;
+      case StmtKind::kTry:
+        Try(s);
+        break;
     }
   }
 
+  // try_begin handler; body; try_end; jmp end; handler: (error on the stack) bind or pop;
+  // catch body; end:
+  void Try(const Stmt& s) {
+    Label handler = em_.NewLabel(), end = em_.NewLabel();
+    em_.EmitJump(Op::kTryBegin, handler);
+    ++try_depth_;
+    Statements(s.body);
+    --try_depth_;
+    em_.SetLine(s.line);
+    em_.Emit(Op::kTryEnd);
+    em_.EmitJump(Op::kJump, end);
+    em_.Bind(handler);
+    if (s.symbol) {
+      BindNewLocal(*s.symbol);
+    } else {
+      em_.Emit(Op::kPop);
+    }
+    Statements(s.else_body);
+    em_.Bind(end);
+  }
+
   void LoopBody(const StmtList& body, Label next, Label exit) {
-    loops_.push_back(Loop{next, exit});
+    loops_.push_back(Loop{next, exit, try_depth_});
     Statements(body);
     loops_.pop_back();
   }
@@ -615,6 +648,7 @@ class FunctionGenerator {
   const FunctionInfo& info_;
   CodeEmitter em_;
   std::vector<Loop> loops_;
+  int try_depth_ = 0;  // try blocks open at the statement being generated
 };
 
 }  // namespace

@@ -27,6 +27,7 @@ constexpr Keyword kKeywords[] = {
     {"not", TokenKind::kNot},       {"nil", TokenKind::kNil},
     {"true", TokenKind::kTrue},     {"false", TokenKind::kFalse},
     {"import", TokenKind::kImport}, {"export", TokenKind::kExport},
+    {"try", TokenKind::kTry},       {"catch", TokenKind::kCatch},
 };
 
 // Longest first, so "<<=" wins over "<<" and "<".

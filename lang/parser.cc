@@ -53,6 +53,7 @@ bool StartsStatement(TokenKind k) {
     case TokenKind::kLet: case TokenKind::kFn: case TokenKind::kIf: case TokenKind::kWhile:
     case TokenKind::kFor: case TokenKind::kReturn: case TokenKind::kBreak:
     case TokenKind::kContinue: case TokenKind::kImport: case TokenKind::kExport:
+    case TokenKind::kTry:
       return true;
     default:
       return false;
@@ -262,6 +263,7 @@ class Parser {
         return Seal(std::move(s));
       }
       case TokenKind::kFor: return For();
+      case TokenKind::kTry: return Try();
       case TokenKind::kBreak:
       case TokenKind::kContinue:
         Advance();
@@ -301,6 +303,22 @@ class Parser {
     }
     StmtPtr s = NewStmt(StmtKind::kExpr, start);
     s->expr = std::move(e);
+    return Seal(std::move(s));
+  }
+
+  // try { ... } catch [name] { ... }
+  StmtPtr Try() {
+    const Token& t = Advance();
+    StmtPtr s = NewStmt(StmtKind::kTry, t);
+    s->body = Block("after 'try'");
+    Expect(TokenKind::kCatch, "after the try block");
+    if (At(TokenKind::kIdentifier)) {
+      const Token& name = Advance();
+      s->name = std::string(name.text);
+      s->name_line = name.line;
+      s->name_col = name.col;
+    }
+    s->else_body = Block("to start the catch block");
     return Seal(std::move(s));
   }
 

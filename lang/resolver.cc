@@ -10,6 +10,7 @@
 
 #include "runtime/builtins.h"
 #include "runtime/module.h"
+#include "runtime/opcodes.h"
 
 namespace trinity::lang {
 namespace {
@@ -238,14 +239,17 @@ class Resolver {
   void FunctionBody(FunctionLit& fn, uint32_t index) {
     uint32_t saved_function = current_;
     int saved_loops = loop_depth_;
+    int saved_tries = try_depth_;
     current_ = index;
     loop_depth_ = 0;
+    try_depth_ = 0;
     PushScope();
     for (const Param& p : fn.params) fn.param_symbols.push_back(DeclareLocal(p.name, p.line, p.col));
     for (StmtPtr& s : fn.body) Statement(*s);
     PopScope();
     current_ = saved_function;
     loop_depth_ = saved_loops;
+    try_depth_ = saved_tries;
   }
 
   // A function nested in the current one (a closure): numbered now, body resolved now.
@@ -345,13 +349,27 @@ class Resolver {
       case StmtKind::kBlock:
         Block(s.body);
         break;
+      case StmtKind::kTry:
+        // The verifier's bound on try blocks open at once in one function.
+        if (try_depth_ == kMaxTryDepth) {
+          diags_.Error(s.line, s.col, "try blocks nested more than " + std::to_string(kMaxTryDepth) + " deep");
+        }
+        ++try_depth_;
+        Block(s.body);
+        --try_depth_;
+        PushScope();
+        if (!s.name.empty()) s.symbol = DeclareLocal(s.name, s.name_line, s.name_col);
+        Block(s.else_body);
+        PopScope();
+        break;
     }
   }
 
   void AssignTarget(Expr& target) {
-    if (target.kind == ExprKind::kMember && IsMathNamespace(*target.left)) {
+    if (target.kind == ExprKind::kMember && IsBuiltinNamespace(*target.left)) {
       // math.pi and friends are constants and built-ins, not fields of a variable.
-      diags_.Error(target.line, target.col, "cannot assign to builtin 'math." + target.text + "'");
+      diags_.Error(target.line, target.col,
+                   "cannot assign to builtin '" + target.left->text + "." + target.text + "'");
       return;
     }
     if (target.kind != ExprKind::kName) {
@@ -383,11 +401,12 @@ class Resolver {
 
   // ---- expressions ----
 
-  // `math` names the builtin namespace only when no variable called `math` is in scope.
-  bool IsMathNamespace(const Expr& e) {
-    if (e.kind != ExprKind::kName || e.text != "math") return false;
+  // `math`, `json`, `re`, ... name a builtin namespace only when no variable of that name
+  // is in scope.
+  bool IsBuiltinNamespace(const Expr& e) {
+    if (e.kind != ExprKind::kName || !trinity::IsBuiltinNamespace(e.text)) return false;
     for (size_t i = scopes_.size(); i-- > 0;) {
-      if (scopes_[i].names.count("math")) return false;
+      if (scopes_[i].names.count(e.text)) return false;
     }
     return true;
   }
@@ -421,18 +440,19 @@ class Resolver {
   }
 
   void Member(Expr& e) {
-    if (!IsMathNamespace(*e.left)) {
+    if (!IsBuiltinNamespace(*e.left)) {
       Expression(*e.left);
       return;
     }
-    if (e.text == "pi") {
+    std::string full = e.left->text + "." + e.text;
+    if (full == "math.pi") {
       e.resolved = Resolved::kMathPi;
-    } else if (e.text == "inf") {
+    } else if (full == "math.inf") {
       e.resolved = Resolved::kMathInf;
-    } else if (BuiltinFromName("math." + e.text)) {
-      diags_.Error(e.line, e.col, "builtin 'math." + e.text + "' cannot be used as a value; call it");
+    } else if (BuiltinFromName(full)) {
+      diags_.Error(e.line, e.col, "builtin '" + full + "' cannot be used as a value; call it");
     } else {
-      diags_.Error(e.line, e.col, "unknown builtin 'math." + e.text + "'");
+      diags_.Error(e.line, e.col, "unknown builtin '" + full + "'");
     }
   }
 
@@ -466,8 +486,8 @@ class Resolver {
         return;
       }
       if (!sym && IsBuiltinName(callee.text)) builtin_name = callee.text;
-    } else if (callee.kind == ExprKind::kMember && IsMathNamespace(*callee.left)) {
-      builtin_name = "math." + callee.text;
+    } else if (callee.kind == ExprKind::kMember && IsBuiltinNamespace(*callee.left)) {
+      builtin_name = callee.left->text + "." + callee.text;
       if (!BuiltinFromName(builtin_name)) {
         diags_.Error(callee.line, callee.col, "unknown builtin '" + builtin_name + "'");
         return;
@@ -515,6 +535,7 @@ class Resolver {
   std::vector<Scope> scopes_;
   uint32_t current_ = 0;
   int loop_depth_ = 0;
+  int try_depth_ = 0;  // try blocks around the current statement in the current function
   bool too_many_locals_reported_ = false;
 };
 

@@ -18,7 +18,7 @@ enum class TokenKind : uint8_t {
   kString,
   // Keywords.
   kLet, kFn, kReturn, kIf, kElse, kWhile, kFor, kIn, kBreak, kContinue,
-  kAnd, kOr, kNot, kNil, kTrue, kFalse, kImport, kExport,
+  kAnd, kOr, kNot, kNil, kTrue, kFalse, kImport, kExport, kTry, kCatch,
   // Punctuation.
   kLParen, kRParen, kLBracket, kRBracket, kLBrace, kRBrace,
   kComma, kDot, kDotDot, kColon, kSemicolon,

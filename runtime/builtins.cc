@@ -11,4 +11,12 @@ std::optional<Builtin> BuiltinFromName(std::string_view name) {
   return std::nullopt;
 }
 
+bool IsBuiltinNamespace(std::string_view prefix) {
+  for (const BuiltinInfo& info : kBuiltinInfo) {
+    size_t dot = info.name.find('.');
+    if (dot != std::string_view::npos && info.name.substr(0, dot) == prefix) return true;
+  }
+  return false;
+}
+
 }  // namespace trinity

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "runtime/interpreter.h"
+#include "runtime/stdlib.h"
 
 namespace trinity {
 namespace {
@@ -37,16 +38,6 @@ double NumberArg(std::string_view fn, Value* args, int i) {
   if (args[i].tag == Tag::kInt) return static_cast<double>(args[i].i);
   if (args[i].tag != Tag::kFloat) ArgError(fn, i, "a number", args[i]);
   return args[i].f;
-}
-
-// Substring search in linear time: glibc's memmem uses the two-way algorithm, where a naive
-// search on plugin-chosen strings could take quadratic time outside any fuel accounting.
-size_t FindBytes(std::string_view haystack, std::string_view needle, size_t from) {
-  if (from > haystack.size()) return std::string_view::npos;
-  if (needle.empty()) return from;
-  const void* p = memmem(haystack.data() + from, haystack.size() - from, needle.data(), needle.size());
-  if (p == nullptr) return std::string_view::npos;
-  return static_cast<size_t>(static_cast<const char*>(p) - haystack.data());
 }
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
@@ -213,25 +204,9 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
       size_t at = FindBytes(s, sub, static_cast<size_t>(start));
       return Value::Int(at == std::string_view::npos ? -1 : static_cast<int64_t>(at));
     }
-    case Builtin::kSplit: {
-      std::string_view s = StringArg("split", args, 0)->view();
-      std::string_view sep = StringArg("split", args, 1)->view();
-      if (sep.empty()) ThrowTrap(TrapKind::kError, "split(): separator must not be empty");
-      // The result array is not reachable from a root while it is filled; the collector
-      // only runs at safepoints, never inside a built-in, so that is safe.
-      Array* out = heap.NewArray(0);
-      size_t from = 0;
-      for (;;) {
-        size_t at = FindBytes(s, sep, from);
-        if (at == std::string_view::npos) {
-          heap.ArrayPush(out, vm.NewStringValue(s.substr(from)));
-          break;
-        }
-        heap.ArrayPush(out, vm.NewStringValue(s.substr(from, at - from)));
-        from = at + sep.size();
-      }
-      return Value::Object(Tag::kArray, out);
-    }
+    case Builtin::kSplit:
+      return SplitString(vm, StringArg("split", args, 0)->view(), StringArg("split", args, 1)->view(),
+                         argc == 3 ? IntArg("split", args, 2) : -1);
     case Builtin::kJoin: {
       Array* a = ArrayArg("join", args, 0);
       std::string_view sep = StringArg("join", args, 1)->view();
@@ -263,12 +238,8 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
       }
       return Value::Object(Tag::kString, out);
     }
-    case Builtin::kTrim: {
-      std::string_view s = StringArg("trim", args, 0)->view();
-      while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-      while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-      return vm.NewStringValue(s);
-    }
+    case Builtin::kTrim:
+      return TrimString(vm, args[0], argc == 2 ? &args[1] : nullptr, true, true, "trim");
     case Builtin::kReplace: {
       std::string_view s = StringArg("replace", args, 0)->view();
       std::string_view old = StringArg("replace", args, 1)->view();
@@ -366,6 +337,10 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
       return Value::Float(std::atan(NumberArg("math.atan", args, 0)));
     case Builtin::kMathExp: return Value::Float(std::exp(NumberArg("math.exp", args, 0)));
     case Builtin::kMathLog: return Value::Float(std::log(NumberArg("math.log", args, 0)));
+#define TRINITY_LIBRARY_CASE(name, source, lo, hi) case Builtin::name:
+    TRINITY_LIBRARY_BUILTINS(TRINITY_LIBRARY_CASE)
+#undef TRINITY_LIBRARY_CASE
+      return CallLibraryBuiltin(vm, id, args, argc);
 #ifdef TRINITY_TEST_OOB_PRIMITIVE
     // The deliberate bug: 8 bytes at any integer address, unchecked.
     case Builtin::kTestPeek:

@@ -78,8 +78,9 @@ uint32_t CodeEmitter::EmitBranch(Op op, int64_t first_operand, Label target) {
 }
 
 uint32_t CodeEmitter::EmitJump(Op op, Label target) {
-  assert((op == Op::kJump || op == Op::kJumpIfFalse || op == Op::kJumpIfTrue) &&
-         "EmitJump takes kJump, kJumpIfFalse or kJumpIfTrue");
+  assert((op == Op::kJump || op == Op::kJumpIfFalse || op == Op::kJumpIfTrue ||
+          op == Op::kTryBegin) &&
+         "EmitJump takes kJump, kJumpIfFalse, kJumpIfTrue or kTryBegin");
   return EmitBranch(op, 0, target);
 }
 

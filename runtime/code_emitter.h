@@ -28,7 +28,8 @@ class CodeEmitter {
   uint32_t Emit(Op op, int64_t a);
   uint32_t Emit(Op op, int64_t a, int64_t b);
 
-  // kJump, kJumpIfFalse or kJumpIfTrue to `target`, bound now or later.
+  // kJump, kJumpIfFalse or kJumpIfTrue to `target`, bound now or later; or kTryBegin
+  // whose handler code is at `target`.
   uint32_t EmitJump(Op op, Label target);
   uint32_t EmitIterNext(uint16_t slot, Label exhausted);
 

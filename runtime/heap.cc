@@ -38,12 +38,19 @@ void Heap::set_limit(size_t limit) {
   ScheduleNextCollection();
 }
 
+void Heap::ThrowLimitExceeded(size_t bytes) const {
+  ThrowTrap(TrapKind::kOutOfMemory, "heap limit of " + std::to_string(limit_) +
+                                        " bytes exceeded (allocating " + std::to_string(bytes) +
+                                        " bytes with " + std::to_string(bytes_) + " in use)");
+}
+
+void Heap::ChargeExternal(size_t bytes) {
+  CheckLimit(bytes);
+  bytes_ += bytes;
+}
+
 void* Heap::Allocate(size_t bytes) {
-  if (bytes > limit_ || bytes_ > limit_ - bytes) {
-    ThrowTrap(TrapKind::kOutOfMemory, "heap limit of " + std::to_string(limit_) +
-                                          " bytes exceeded (allocating " + std::to_string(bytes) +
-                                          " bytes with " + std::to_string(bytes_) + " in use)");
-  }
+  CheckLimit(bytes);
   void* p = memory_.Allocate(bytes == 0 ? 1 : bytes, alignof(std::max_align_t));
   if (p == nullptr) {
     ThrowTrap(TrapKind::kOutOfMemory, "memory provider refused " + std::to_string(bytes) + " bytes");

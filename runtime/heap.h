@@ -34,6 +34,11 @@ class Heap {
   // Raw accounted memory; throws an out-of-memory VmTrap past the limit.
   void* Allocate(size_t bytes);
   void Release(void* block, size_t bytes);
+  // Memory a library built-in holds outside the heap (a compiled regex, a JSON parser's
+  // buffers, an output being built) counts against the limit too; throws out of memory
+  // past it. Charged bytes are part of bytes() until released.
+  void ChargeExternal(size_t bytes);
+  void ReleaseExternal(size_t bytes) { bytes_ -= bytes; }
 
   String* NewString(std::string_view bytes);
   String* NewStringUninitialized(size_t length);  // caller fills data[0..length)
@@ -79,6 +84,11 @@ class Heap {
   uint64_t collections() const { return collections_; }
 
  private:
+  // Out-of-memory trap when `bytes` more would not fit under the limit.
+  void CheckLimit(size_t bytes) const {
+    if (bytes > limit_ || bytes_ > limit_ - bytes) ThrowLimitExceeded(bytes);
+  }
+  [[noreturn]] __attribute__((noinline)) void ThrowLimitExceeded(size_t bytes) const;
   void Track(Obj* o, ObjKind kind, size_t size);
   void FreeObject(Obj* o);
   void GrowMap(Map* m);

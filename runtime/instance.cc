@@ -26,6 +26,9 @@ size_t FramesFor(const Limits& limits) {
   return std::min(size_t{limits.max_depth}, limits.max_stack_bytes / sizeof(Frame)) + 1;
 }
 
+// Open try blocks (Handler records) share the same budget: kHandlersPerFrame per frame.
+size_t HandlersFor(const Limits& limits) { return FramesFor(limits) * kHandlersPerFrame; }
+
 uint64_t NewHashSeed() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   return rng();
@@ -81,6 +84,7 @@ Instance::Impl::Impl(std::shared_ptr<const Module> m, InstanceOptions opts)
 
 void Instance::Impl::InitializeGlobals() {
   constants_ready = false;
+  library.Clear();
   heap.FreeAll();
   for (size_t i = 0; i < globals.size(); ++i) globals[i] = Value::Nil();
   for (size_t i = 0; i < function_values.size(); ++i) function_values[i] = Value::Nil();
@@ -181,6 +185,7 @@ Result<std::unique_ptr<Instance>, std::string> Instance::Create(std::shared_ptr<
   const Limits& limits = impl->options.limits;
   if (!impl->stack.Allocate(impl->memory, StackSlotsFor(limits)) ||
       !impl->frames.Allocate(impl->memory, FramesFor(limits)) ||
+      !impl->handlers.Allocate(impl->memory, HandlersFor(limits)) ||
       !impl->globals.Allocate(impl->memory, module->globals.size()) ||
       !impl->constants.Allocate(impl->memory, module->constants.size()) ||
       !impl->function_values.Allocate(impl->memory, module->functions.size())) {
@@ -262,6 +267,10 @@ void Instance::set_limits(const Limits& limits) {
   if (vm.running) return;
   if (FramesFor(limits) > vm.frames.size()) {
     if (!vm.frames.Allocate(vm.memory, FramesFor(limits))) return;
+  }
+  if (HandlersFor(limits) > vm.handlers.size() &&
+      !vm.handlers.Allocate(vm.memory, HandlersFor(limits))) {
+    return;
   }
   size_t slots = StackSlotsFor(limits);
   if (slots > vm.stack.size()) {

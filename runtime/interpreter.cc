@@ -17,7 +17,6 @@ namespace trinity {
 namespace {
 
 constexpr int64_t kFuelChunk = 1024;
-constexpr uint64_t kBytesPerFuel = 1024;
 
 template <typename T>
 inline T ReadOperand(const uint8_t*& ip) {
@@ -229,6 +228,7 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
   int64_t budget = chunk;
 
   depth = 0;
+  num_handlers = 0;
   const uint8_t* ip = nullptr;
   Value* base = nullptr;
   Value* sp = stack_begin;
@@ -253,10 +253,7 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
   // Charges fuel, checks the deadline, collects garbage when due and refills the budget.
   auto safepoint_slow = [this, &limits, &chunk, &budget, &charge_fuel](Value* live_sp) {
     charge_fuel();
-    if (has_deadline && std::chrono::steady_clock::now() >= deadline) {
-      ThrowTrap(TrapKind::kDeadlineExceeded,
-                "deadline of " + std::to_string(limits.timeout.count()) + " ms exceeded");
-    }
+    if (has_deadline && std::chrono::steady_clock::now() >= deadline) ThrowDeadlineExceeded();
     if (heap.CollectionDue()) {
       this->sp = live_sp;
       CollectGarbage();
@@ -281,7 +278,8 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
     // The value slots this frame may use plus every frame record count against
     // max_stack_bytes (trinity.h); the arrays themselves are sized for that budget.
     size_t slots = static_cast<size_t>(args_at - stack_begin) + fn.num_locals + fn.max_stack;
-    if (slots * sizeof(Value) + (depth + 1) * sizeof(Frame) > limits.max_stack_bytes ||
+    if (slots * sizeof(Value) + (depth + 1) * sizeof(Frame) + num_handlers * sizeof(Handler) >
+            limits.max_stack_bytes ||
         static_cast<size_t>(stack_end - args_at) < size_t{fn.num_locals} + fn.max_stack) {
       ThrowTrap(TrapKind::kStackOverflow,
                 "stack limit of " + std::to_string(limits.max_stack_bytes) +
@@ -309,15 +307,21 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
     closure = cl_;                                                           \
   } while (0)
 
+  // A trap a try block catches leaves the catch block below, which resumes the loop.
+  bool entered = false;
+  for (;;) {
   try {
-    if (static_cast<size_t>(stack_end - stack_begin) < argc + 1) {
-      ThrowTrap(TrapKind::kStackOverflow, "stack limit of " + std::to_string(limits.max_stack_bytes) +
-                                              " bytes too small for the call's arguments");
+    if (!entered) {
+      entered = true;
+      if (static_cast<size_t>(stack_end - stack_begin) < argc + 1) {
+        ThrowTrap(TrapKind::kStackOverflow, "stack limit of " + std::to_string(limits.max_stack_bytes) +
+                                                " bytes too small for the call's arguments");
+      }
+      Value* result_slot = sp++;
+      *result_slot = Value::Nil();
+      for (size_t i = 0; i < argc; ++i) *sp++ = args[i];
+      ENTER(entry, result_slot + 1, result_slot, nullptr);
     }
-    Value* result_slot = sp++;
-    *result_slot = Value::Nil();
-    for (size_t i = 0; i < argc; ++i) *sp++ = args[i];
-    ENTER(entry, result_slot + 1, result_slot, nullptr);
 
 #define SAFEPOINT()                                \
   do {                                             \
@@ -747,6 +751,30 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
           Value msg = *--sp;
           ThrowTrap(TrapKind::kError, DisplayString(msg, &mod, heap.limit()));
         }
+        CASE(kTryBegin): {
+          int32_t off = ReadOperand<int32_t>(ip);
+          if (num_handlers == handlers.size()) {
+            ThrowTrap(TrapKind::kStackOverflow,
+                      "more than " + std::to_string(handlers.size()) + " try blocks open at once");
+          }
+          {
+            // Open handlers count against max_stack_bytes with the frames and value slots.
+            const Frame& f = frames[depth - 1];
+            const Function& fn = functions[f.function];
+            size_t slots = static_cast<size_t>(f.base - stack_begin) + fn.num_locals + fn.max_stack;
+            if (slots * sizeof(Value) + depth * sizeof(Frame) + (num_handlers + 1) * sizeof(Handler) >
+                limits.max_stack_bytes) {
+              ThrowTrap(TrapKind::kStackOverflow,
+                        "stack limit of " + std::to_string(limits.max_stack_bytes) +
+                            " bytes exceeded (value stack, call frames and open try blocks)");
+            }
+          }
+          handlers[num_handlers++] = Handler{depth, ip + off};
+          NEXT();
+        }
+        CASE(kTryEnd):
+          --num_handlers;
+          NEXT();
         case Op::kCount:
         default:
         L_invalid:
@@ -758,15 +786,35 @@ Result<Value, Trap> Instance::Impl::Run(uint32_t entry, const Value* args, size_
 #undef CASE
 #undef NEXT
   } catch (VmTrap& t) {
-    if (t.kind != TrapKind::kFuelExhausted) {
+    if (depth > 0) frames[depth - 1].ip = ip;
+    Trap trap = MakeTrap(t.kind, std::move(t.message), depth);
+    if (IsCatchable(trap.kind) && num_handlers > 0) {
+      // The innermost open handler takes it (opcodes.h): drop the frames above its own,
+      // empty its operand stack, push the error map and continue at the catch code.
+      try {
+        Value error = NewErrorValue(trap);
+        const Handler& h = handlers[--num_handlers];
+        depth = h.depth;
+        const Frame& frame = frames[depth - 1];
+        base = frame.base;
+        closure = frame.closure;
+        sp = base + functions[frame.function].num_locals;
+        *sp++ = error;
+        ip = static_cast<const uint8_t*>(h.target);
+        continue;
+      } catch (VmTrap& again) {  // no heap left for the error map
+        trap = MakeTrap(again.kind, std::move(again.message), depth);
+      }
+    }
+    if (trap.kind != TrapKind::kFuelExhausted) {
       settle_fuel();
       if (limits.fuel != 0) fuel_used = std::min(fuel_used, limits.fuel + 1);
     }
-    if (depth > 0) frames[depth - 1].ip = ip;
-    Trap trap = MakeTrap(t.kind, std::move(t.message), depth);
     depth = 0;
+    num_handlers = 0;
     this->sp = stack_begin;
     return Err(std::move(trap));
+  }
   }
 }
 
@@ -824,6 +872,11 @@ void Instance::Impl::ThrowFuelExhausted(std::string_view detail) {
   fuel_used = options.limits.fuel + 1;
   ThrowTrap(TrapKind::kFuelExhausted, "fuel limit of " + std::to_string(options.limits.fuel) +
                                           " exhausted" + std::string(detail));
+}
+
+void Instance::Impl::ThrowDeadlineExceeded() const {
+  ThrowTrap(TrapKind::kDeadlineExceeded,
+            "deadline of " + std::to_string(options.limits.timeout.count()) + " ms exceeded");
 }
 
 Trap Instance::Impl::MakeTrap(TrapKind kind, std::string message, size_t active) const {

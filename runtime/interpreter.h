@@ -15,6 +15,7 @@
 #include "runtime/heap.h"
 #include "runtime/module.h"
 #include "runtime/numbers.h"
+#include "runtime/stdlib_state.h"
 #include "runtime/trinity.h"
 #include "runtime/value.h"
 
@@ -41,6 +42,10 @@ struct ExportMeter {
 // memory limit, and a fuel VmTrap when the meter's fuel runs out.
 HostValue ExportValue(const Value& v, const Module* module, ExportMeter* meter = nullptr);
 
+// Fuel is charged one unit per this many bytes allocated, copied to the host, or touched
+// by a library built-in.
+inline constexpr uint64_t kBytesPerFuel = 1024;
+
 struct Frame {
   uint32_t function;        // index into the module's functions
   const uint8_t* ip;        // where this frame resumes (callers) / last executed (on trap)
@@ -48,6 +53,15 @@ struct Frame {
   Value* result;            // where the callee's result is stored on return
   Closure* closure;         // the closure being run, or nullptr for direct calls
 };
+
+// An open try block (try_begin without its try_end yet; semantics in opcodes.h).
+struct Handler {
+  size_t depth;        // active frames when it was opened: the frame is frames[depth - 1]
+  const void* target;  // where the catch code starts, in the executing tier's own code form
+};
+
+// Open handlers allowed per frame of Limits::max_depth (opcodes.h).
+inline constexpr size_t kHandlersPerFrame = 4;
 
 // Memory from the instance's MemoryProvider, typed. Freed with the provider it came from.
 template <typename T>
@@ -109,9 +123,13 @@ class Instance::Impl {
   // Ends the call with a fuel trap (`detail` is appended to the message); fuel_used()
   // then reads one past the limit.
   [[noreturn]] void ThrowFuelExhausted(std::string_view detail);
+  // Ends the call with the deadline trap.
+  [[noreturn]] void ThrowDeadlineExceeded() const;
 
   // Builds the Trap for a VmTrap raised while frames [0, depth) were active.
   Trap MakeTrap(TrapKind kind, std::string message, size_t depth) const;
+  // The map a catch block receives for `trap` (error_value.cc); may raise out of memory.
+  Value NewErrorValue(const Trap& trap);
 
   Value NewStringValue(std::string_view s) { return Value::Object(Tag::kString, heap.NewString(s)); }
   Value FromHost(const HostValue& v, int depth = 0);
@@ -127,6 +145,7 @@ class Instance::Impl {
   InstanceOptions options;
   MemoryProvider* memory;
   Heap heap;
+  LibraryState library;  // after `heap`: its caches release their charge before the heap dies
   std::vector<const HostFunctions::Entry*> imports;  // by import index
   HostFunctions host;                                // owns the entries `imports` points to
 
@@ -135,6 +154,8 @@ class Instance::Impl {
   ProviderArray<Value> globals;
   ProviderArray<Value> constants;        // materialised constant values
   ProviderArray<Value> function_values;  // cached push_func closures (nil until first use)
+  ProviderArray<Handler> handlers;       // open try blocks, innermost last
+  size_t num_handlers = 0;
 
   Value* sp = nullptr;        // next free stack slot
   size_t depth = 0;           // active frames

@@ -13,7 +13,8 @@ namespace trinity {
 
 inline constexpr uint8_t kModuleMagic[4] = {0x7f, 'T', 'B', 'C'};
 inline constexpr uint16_t kModuleVersionMajor = 1;
-inline constexpr uint16_t kModuleVersionMinor = 0;
+// 1.1 added try_begin/try_end and the library built-ins; readers accept 1.0 and 1.1.
+inline constexpr uint16_t kModuleVersionMinor = 1;
 
 // Hard caps the loader enforces before allocating anything, so a hostile header cannot
 // make it reserve huge amounts of memory.

@@ -78,7 +78,9 @@ enum class OperandKind : uint8_t {
   X(kArrayPop, "array_pop", kNone, kNone, 1, 1)                              \
   X(kSlice, "slice", kNone, kNone, 3, 1)                                     \
   X(kIterNext, "iter_next", kU16, kI32, 0, 2)                                \
-  X(kTrap, "trap", kNone, kNone, 1, 0)
+  X(kTrap, "trap", kNone, kNone, 1, 0)                                       \
+  X(kTryBegin, "try_begin", kI32, kNone, 0, 0)                               \
+  X(kTryEnd, "try_end", kNone, kNone, 0, 0)
 
 enum class Op : uint8_t {
 #define TRINITY_OP_ENUM(name, mnemonic, a, b, pops, pushes) name,
@@ -127,10 +129,32 @@ constexpr int InstructionSize(Op op) {
 // kIterNext slot, off: if locals[slot] (container) at cursor locals[slot+1] has a next
 //   element, advance the cursor and push key and value (fall through, +2);
 //   otherwise jump to the target with nothing pushed.
+// kTryBegin off: falls through; its target is where a caught trap resumes (below).
 constexpr bool IsBranch(Op op) {
   return op == Op::kJump || op == Op::kJumpIfFalse || op == Op::kJumpIfTrue ||
-         op == Op::kIterNext;
+         op == Op::kIterNext || op == Op::kTryBegin;
 }
+
+// Error handling (module format 1.1); every execution tier implements exactly this.
+// kTryBegin off: opens a handler: {frame: the current one, target: the end of this
+//   instruction + off}. The operand stack must be empty. Nothing is pushed or popped.
+// kTryEnd: closes the current frame's innermost open handler.
+// The verifier gives every instruction a try depth (open handlers of its frame) the way it
+// gives a stack height: equal on every path into a join, try_end needs depth >= 1,
+// ret needs depth 0 (no frame returns with a handler open), at most kMaxTryDepth.
+// When a trap that IsCatchable() (trinity.h) is raised — by an instruction of the
+// handler's frame or of any frame it called — while a handler is open, the innermost open
+// handler takes it: the frames above the handler's frame are dropped, the handler is
+// closed, its frame's operand stack is emptied and then holds exactly one value, the error
+// map {"kind": TrapKindName, "message": ..., "function": ..., "line": ...} of the trap
+// (function and line as in the Trap), and execution continues at the target; locals keep
+// the values they had when the trap was raised. The verifier enters the target with stack
+// height 1 and the try_begin's depth. Traps that are not catchable, and catchable ones
+// with no handler open, end the call as before. At most 4 handlers per allowed frame
+// are open at once, and each open handler (16 bytes) counts against
+// Limits::max_stack_bytes with the value slots and frames; one more is a (never
+// catchable) stack-overflow trap.
+inline constexpr int kMaxTryDepth = 64;
 
 // Instructions after which control never falls through.
 constexpr bool EndsBlock(Op op) {

@@ -124,8 +124,9 @@ struct Limits {
   uint64_t fuel = 0;
   size_t max_heap_bytes = 256u << 20;  // per instance
   uint32_t max_depth = 512;      // nested plugin calls
-  // Per instance: the value stack and the call frames together (16 bytes per value
-  // slot a frame reserves, 40 per frame); a call that would pass it traps with
+  // Per instance: the value stack, the call frames and open try blocks together (16
+  // bytes per value slot a frame reserves, 40 per frame, 16 per open try block); a call
+  // or try_begin that would pass it traps with
   // `stack overflow`, whatever max_depth allows.
   size_t max_stack_bytes = 1u << 20;
   // Per call wall-clock deadline; 0 = none. Finite by default, so a plugin that loops
@@ -153,6 +154,23 @@ enum class TrapKind : uint8_t {
 
 // Lower-case name used in messages: "type error", "division by zero", ...
 std::string_view TrapKindName(TrapKind kind);
+
+// Whether a plugin's try/catch can handle a trap of this kind: its own errors are; limits
+// and containment never are, so a plugin cannot swallow its own fuel, memory, stack or
+// deadline limit, nor an isolation or seccomp violation.
+constexpr bool IsCatchable(TrapKind kind) {
+  switch (kind) {
+    case TrapKind::kTypeError:
+    case TrapKind::kDivisionByZero:
+    case TrapKind::kIndexOutOfRange:
+    case TrapKind::kKeyNotFound:
+    case TrapKind::kError:
+    case TrapKind::kHostError:
+      return true;
+    default:
+      return false;
+  }
+}
 
 struct TrapFrame {
   std::string function;

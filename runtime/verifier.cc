@@ -1,7 +1,7 @@
 // The bytecode verifier. Three passes over each function, each linear in code size:
 // decode and range-check every instruction; check branch targets and the line table
 // against instruction boundaries; then a worklist walk from pc 0 assigning one stack
-// height to every reachable instruction.
+// height and one try depth (open handlers, opcodes.h) to every reachable instruction.
 #include "runtime/verifier.h"
 
 #include <string>
@@ -230,14 +230,16 @@ class FunctionVerifier {
     }
   }
 
-  // Records `height` for the instruction at `pc`, queueing it the first time it is seen.
-  bool Reach(uint32_t pc, int64_t height) {
+  // Records `height` and `try_depth` for the instruction at `pc`, queueing it the first
+  // time it is seen.
+  bool Reach(uint32_t pc, int64_t height, int try_depth) {
     if (height > kMaxStack) {
       return Fail(pc, "stack height " + std::to_string(height) + " exceeds the limit of " +
                           std::to_string(kMaxStack));
     }
     if (heights_[pc] == kNoHeight) {
       heights_[pc] = static_cast<uint16_t>(height);
+      try_depths_[pc] = static_cast<uint8_t>(try_depth);
       worklist_.push_back(pc);
       if (height > max_height_) {
         max_height_ = static_cast<uint32_t>(height);
@@ -249,12 +251,47 @@ class FunctionVerifier {
       return Fail(pc, "stack heights disagree at join: " + std::to_string(heights_[pc]) +
                           " on one path, " + std::to_string(height) + " on another");
     }
+    if (try_depths_[pc] != try_depth) {
+      return Fail(pc, "open try blocks disagree at join: " + std::to_string(try_depths_[pc]) +
+                          " on one path, " + std::to_string(try_depth) + " on another");
+    }
     return true;
+  }
+
+  // The try depth after `in`, or -1 (and the error) when `in` breaks a try rule.
+  int TryDepthAfter(uint32_t pc, const Instruction& in, int64_t height, int depth) {
+    switch (in.op) {
+      case Op::kTryBegin:
+        if (height != 0) {
+          Fail(pc, "try_begin needs an empty operand stack, found height " + std::to_string(height));
+          return -1;
+        }
+        if (depth == kMaxTryDepth) {
+          Fail(pc, "more than " + std::to_string(kMaxTryDepth) + " nested try blocks");
+          return -1;
+        }
+        return depth + 1;
+      case Op::kTryEnd:
+        if (depth == 0) {
+          Fail(pc, "try_end without an open try_begin");
+          return -1;
+        }
+        return depth - 1;
+      case Op::kReturn:
+        if (depth != 0) {
+          Fail(pc, "ret with " + std::to_string(depth) + " try block(s) still open");
+          return -1;
+        }
+        return 0;
+      default:
+        return depth;
+    }
   }
 
   bool ComputeHeights() {
     heights_.assign(f_.code.size(), kNoHeight);
-    if (!Reach(0, 0)) return false;
+    try_depths_.assign(f_.code.size(), 0);
+    if (!Reach(0, 0, 0)) return false;
     Instruction in{};
     while (!worklist_.empty()) {
       uint32_t pc = worklist_.back();
@@ -268,10 +305,17 @@ class FunctionVerifier {
                             std::to_string(height));
       }
       int64_t after = height - pops;
-      if (IsBranch(in.op) && !Reach(static_cast<uint32_t>(BranchTarget(pc, in)), after)) {
+      int depth = try_depths_[pc];
+      int depth_after = TryDepthAfter(pc, in, height, depth);
+      if (depth_after < 0) return false;
+      if (in.op == Op::kTryBegin) {
+        // The handler runs with the error value on an otherwise empty stack, its try
+        // block closed.
+        if (!Reach(static_cast<uint32_t>(BranchTarget(pc, in)), 1, depth)) return false;
+      } else if (IsBranch(in.op) && !Reach(static_cast<uint32_t>(BranchTarget(pc, in)), after, depth_after)) {
         return false;  // kIterNext's exhausted edge pushes nothing, like the jumps
       }
-      if (!EndsBlock(in.op) && !Reach(pc + in.size, after + InfoOf(in.op).pushes)) return false;
+      if (!EndsBlock(in.op) && !Reach(pc + in.size, after + InfoOf(in.op).pushes, depth_after)) return false;
     }
     return true;
   }
@@ -282,6 +326,7 @@ class FunctionVerifier {
   LoadError error_;
   std::vector<uint8_t> is_start_;
   std::vector<uint16_t> heights_;
+  std::vector<uint8_t> try_depths_;  // valid where heights_ is set
   std::vector<uint32_t> worklist_;
   uint32_t last_pc_ = 0;
   uint32_t max_height_ = 0;

@@ -16,6 +16,8 @@ PACKAGES=(
   # lua-nginx-module peer and wrk. luajit2 (OpenResty's LuaJIT, /usr/bin/luajit) replaces
   # Debian's luajit, which libnginx-mod-http-lua conflicts with.
   nginx nginx-dev libnginx-mod-http-lua luajit2 wrk
+  # standard library (runtime/stdlib_*) and its benchmark peers (bench/stdlib)
+  libsimdjson-dev libre2-dev libssl-dev lua-cjson lua-rex-pcre2
 )
 
 missing=()

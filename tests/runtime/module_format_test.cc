@@ -250,7 +250,17 @@ TEST(ModuleReader, RejectsNewerMinorVersion) {
   ExpectRejected(Bytes().Header(kModuleVersionMajor, kModuleVersionMinor + 1)
                      .Section(5, OneFunctionPayload())
                      .get(),
-                 4, "unsupported version 1.1");
+                 4, "unsupported version 1.2");
+}
+
+// Format 1.1 only added instructions and built-ins: 1.0 modules load unchanged (and are
+// written back as the current version), as module_format.md promises.
+TEST(ModuleReader, AcceptsVersionOneZero) {
+  ASSERT_EQ(kModuleVersionMinor, 1);
+  auto r = ReadModule(Bytes().Header(1, 0).Section(5, OneFunctionPayload()).get());
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_TRUE(VerifyModule(*r).ok());
+  EXPECT_EQ(WriteModule(*r), Bytes().Header(1, 1).Section(5, OneFunctionPayload()).get());
 }
 
 TEST(ModuleReader, RejectsTruncatedSectionHeader) {
