@@ -103,14 +103,30 @@ class JsonWriter {
   void Leave() { open_.pop_back(); }
 
   void WriteString(std::string_view s) {
+    out_.Append('"');
+    // In chunks, so a long string is metered (and the deadline checked) as it is written.
+    constexpr size_t kChunk = 16u << 10;
+    for (size_t done = 0; done < s.size();) {
+      size_t n = std::min(kChunk, s.size() - done);
+      // A chunk boundary must not split a UTF-8 sequence: move it back to a lead byte.
+      if (done + n < s.size()) {
+        size_t back = 0;
+        while (back < 3 && n - back > 0 && (static_cast<unsigned char>(s[done + n - back]) & 0xC0) == 0x80) ++back;
+        n -= back;
+      }
+      WriteChunk(s.substr(done, n));
+      done += n;
+    }
+    out_.Append('"');
+  }
+
+  void WriteChunk(std::string_view s) {
     if (!simdjson::validate_utf8(s.data(), s.size())) {
       Fail(TrapKind::kError, "string is not valid UTF-8 (encode binary data with base64 first)");
     }
     static constexpr char kHex[] = "0123456789abcdef";
-    // Worst case: every byte becomes \u00XX.
-    out_.Reserve(s.size() * 6 + 2);
+    out_.Reserve(s.size() * 6);  // worst case: every byte becomes \u00XX
     std::string& t = out_.text();
-    t.push_back('"');
     size_t run = 0;  // start of the bytes not copied yet
     for (size_t i = 0; i < s.size(); ++i) {
       auto c = static_cast<unsigned char>(s[i]);
@@ -132,7 +148,6 @@ class JsonWriter {
       }
     }
     t.append(s.data() + run, s.size() - run);
-    t.push_back('"');
     out_.Meter();
   }
 

@@ -107,6 +107,37 @@ TEST(MpkContainmentTest, ReadingOrWritingHostProtectedMemoryTraps) {
   munmap(page, 4096);
 }
 
+// An isolation violation is never catchable: the plugin's try block around the bad
+// access would return -1 from its catch block; the call traps instead.
+TEST(MpkContainmentTest, IsolationViolationIsNotCatchable) {
+  TRINITY_REQUIRE_MPK();
+  ModuleBuilder b;
+  // guarded(addr): try { return __peek(addr) } catch { return -1 }
+  b.Func("guarded", 1, 1, [&](CodeEmitter& e) {
+    auto handler = e.NewLabel();
+    e.EmitJump(Op::kTryBegin, handler);
+    e.Emit(Op::kLoadLocal, 0);
+    e.Emit(Op::kCallBuiltin, static_cast<int>(Builtin::kTestPeek), 1);
+    e.Emit(Op::kTryEnd);
+    e.Emit(Op::kReturn);
+    e.Bind(handler);
+    e.Emit(Op::kPop);
+    e.Emit(Op::kPushInt, -1);
+    e.Emit(Op::kReturn);
+  });
+  auto isolated = CreateIsolatedInstance(b.Load(), {}, {}, IsolationPolicy::kRequired);
+  ASSERT_TRUE(isolated.ok()) << isolated.error();
+  Instance& plugin = *isolated.value().instance;
+  int64_t* page = NewPage(0x5ec2e7);
+  ASSERT_TRUE(ProtectHostRegion(page, 4096).ok());
+  HostValue at[] = {Address(page)};
+  auto r = plugin.Call("guarded", at);
+  ASSERT_FALSE(r.ok()) << "got " << r.value().ToString();
+  EXPECT_EQ(r.error().kind, TrapKind::kIsolationViolation);
+  ASSERT_TRUE(UnprotectHostRegion(page, 4096).ok());
+  munmap(page, 4096);
+}
+
 TEST(MpkContainmentTest, AnotherInstancesHeapIsOutOfReach) {
   TRINITY_REQUIRE_MPK();
   auto attacker = CreateIsolatedInstance(CompromisedPlugin(), {}, {}, IsolationPolicy::kRequired);

@@ -216,6 +216,39 @@ TEST(SeccompFilter, ServerRefusesTheIsolationBreakersAndAllowsTheRest) {
   EXPECT_TRUE(outcome.Passed()) << outcome.Describe();
 }
 
+// A refused system call is never catchable: the plugin's try block around it would turn
+// any catchable trap into the result "caught"; the call ends with the forbidden-syscall
+// trap instead. (A contained fault also resets the instance, so the catch block could
+// not leave a trace in its globals either.)
+TEST(SeccompFilter, ForbiddenSyscallIsNotCatchable) {
+  auto outcome = RunInChild([]() -> std::string {
+    HostFunctions host;
+    host.Register("sys", 1, [](HostArgs args) -> Result<HostValue, std::string> {
+      return HostValue::Int(syscall(static_cast<long>(args.Int(0))));
+    });
+    CompromisedVmGate gate;
+    InstanceOptions options;
+    options.gate = &gate;
+    auto instance = Instance::Create(testing::Compile(R"(
+import fn sys(nr)
+export fn call(nr) {
+  try { return sys(nr) } catch e { return "caught" }
+}
+)"),
+                                     host, options);
+    if (!instance.ok()) return "plugin did not instantiate: " + instance.error();
+    Instance& plugin = *instance.value();
+    auto installed = InstallSeccompPolicy(*FindPolicy("strict"));
+    if (!installed) return "install: " + installed.error();
+    HostValue nr[] = {HostValue::Int(SYS_getppid)};  // refused by strict
+    auto r = plugin.Call("call", nr);
+    if (r.ok()) return "the call returned " + r.value().ToString();
+    if (r.error().kind != TrapKind::kForbiddenSyscall) return "trapped as " + r.error().ToString();
+    return "";
+  });
+  EXPECT_TRUE(outcome.Passed()) << outcome.Describe();
+}
+
 // Outside plugin code nothing contains the trap: host code that breaks the policy dies
 // of SIGSYS, as does every violation when the response is kill.
 TEST(SeccompFilter, KillResponseEndsTheProcessWithSigsys) {

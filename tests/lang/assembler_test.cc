@@ -148,6 +148,25 @@ TEST(Assembler, LabelsOnSameLineAndBackwardJumps) {
   EXPECT_TRUE(VerifyModule(m).ok());
 }
 
+TEST(Assembler, TryBeginTakesALabel) {
+  Module m = MustAssemble(
+      ".func f locals=1\n"
+      "  try_begin handler\n"
+      "  push_nil\n"
+      "  call_builtin json.decode 1\n"
+      "  try_end\n"
+      "  ret\n"
+      "handler: ret\n"
+      ".end\n");
+  const auto& code = m.functions[0].code;
+  EXPECT_EQ(code[0], static_cast<uint8_t>(Op::kTryBegin));
+  int32_t offset;
+  std::memcpy(&offset, &code[1], 4);
+  EXPECT_EQ(offset, 1 + 4 + 1 + 1);  // skips push_nil, call_builtin, try_end, ret
+  EXPECT_EQ(m.functions[0].max_stack, 1);
+  EXPECT_TRUE(VerifyModule(m).ok());
+}
+
 TEST(Assembler, IterNextAndReferencesByName) {
   Module m = MustAssemble(
       ".import log\n.import clock_ms\n.global g\n"

@@ -248,6 +248,49 @@ fn f(a, m) {
   EXPECT_GE(Fn(m, "f").num_locals, 7);
 }
 
+// try_begin H; body; try_end; jmp end; H: bind the error (or pop it); catch body. Leaving
+// try blocks by break, continue or return closes each one first (the verifier insists).
+TEST(CompilerTest, TryCatch) {
+  Module m = CompileOk(R"(
+fn f(a) {
+  for x in a {
+    try {
+      try {
+        if x == 1 { break }
+        if x == 2 { continue }
+        if x == 3 { return x }
+      } catch e { return e }
+    } catch { }
+  }
+  return nil
+}
+)");
+  std::vector<Op> ops = Ops(Fn(m, "f"));
+  EXPECT_EQ(Count(ops, Op::kTryBegin), 2);
+  EXPECT_TRUE(Contains(ops, {Op::kTryEnd, Op::kTryEnd, Op::kJump}));          // break, continue
+  EXPECT_TRUE(Contains(ops, {Op::kLoadLocal, Op::kTryEnd, Op::kTryEnd, Op::kReturn}));  // return x
+  EXPECT_TRUE(Contains(ops, {Op::kTryEnd, Op::kReturn}));  // return e, in the outer try only
+  EXPECT_TRUE(Contains(ops, {Op::kStoreLocal}));
+  EXPECT_TRUE(Contains(ops, {Op::kPop}));  // catch without a name discards the error
+}
+
+TEST(CompilerTest, LibraryNamespacesResolveLikeMath) {
+  Module m = CompileOk(R"(
+let a = json.encode([1]) + hex.encode("x") + base64.url_encode("y")
+let b = re.match("a", "a")
+fn g(re) { return re.x }   // a parameter named like a namespace hides it
+)");
+  std::vector<Insn> top = Decode(Top(m));
+  int calls = 0;
+  for (const Insn& i : top) {
+    if (i.op != Op::kCallBuiltin) continue;
+    ++calls;
+    EXPECT_TRUE(IsLibraryBuiltin(static_cast<Builtin>(i.a)));
+  }
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(Count(Ops(Fn(m, "g")), Op::kCallBuiltin), 0);
+}
+
 TEST(CompilerTest, LoopVariablesCapturedGetFreshBoxes) {
   Module m = CompileOk(R"(
 fn f() {
@@ -405,6 +448,10 @@ TEST(CompilerErrorTest, ControlFlow) {
   ExpectError("fn f() { if true { continue } }", "'continue' outside a loop", 1, 20);
   ExpectError("while true { let f = fn () { break } }", "'break' outside a loop", 1, 30);
   ExpectError("return 1", "'return' outside a function", 1, 1);
+  ExpectError("try { } catch e { }\nprint(e)", "undeclared name 'e'", 2, 7);
+  ExpectError("json.x(1)", "unknown builtin 'json.x'", 1, 5);
+  ExpectError("let f = re.match", "builtin 're.match' cannot be used as a value; call it", 1, 11);
+  ExpectError("hash.sha256 = 1", "cannot assign to builtin 'hash.sha256'", 1, 5);
 }
 
 TEST(CompilerErrorTest, Calls) {

@@ -140,6 +140,18 @@ TEST(ParserTest, Statements) {
   EXPECT_EQ(body[5]->kind, StmtKind::kReturn);
 }
 
+TEST(ParserTest, TryCatch) {
+  Parsed p = ParseAll("try { a() } catch err { b() }\ntry { } catch { }\n");
+  ASSERT_TRUE(p.errors.empty()) << p.errors[0].message;
+  ASSERT_EQ(p.program.stmts.size(), 2u);
+  const Stmt& named = *p.program.stmts[0];
+  EXPECT_EQ(named.kind, StmtKind::kTry);
+  EXPECT_EQ(named.name, "err");
+  EXPECT_EQ(named.body.size(), 1u);
+  EXPECT_EQ(named.else_body.size(), 1u);
+  EXPECT_EQ(p.program.stmts[1]->name, "");
+}
+
 void ExpectFirstError(std::string_view src, std::string_view message, uint32_t line, uint32_t col) {
   Parsed p = ParseAll(src);
   ASSERT_FALSE(p.errors.empty()) << src;
@@ -160,6 +172,9 @@ TEST(ParserTest, ErrorMessages) {
   ExpectFirstError("if x { import fn h() }", "'import' is only allowed at top level", 1, 8);
   ExpectFirstError("for i, j in 0..3 {}", "a range loop 'for i in a..b' takes one variable", 1, 14);
   ExpectFirstError("while x { ) }", "expected a statement, found ')'", 1, 11);
+  ExpectFirstError("try { } print(1)", "expected 'catch' after the try block, found 'print'", 1, 9);
+  ExpectFirstError("try x", "expected '{' after 'try', found 'x'", 1, 5);
+  ExpectFirstError("try { } catch e f", "expected '{' to start the catch block, found 'f'", 1, 17);
   ExpectFirstError("let f = fn g() {}", "a function expression has no name: write 'fn (...)' or declare 'fn g(...)' as a statement", 1, 12);
 }
 

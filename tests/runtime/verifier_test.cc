@@ -496,6 +496,119 @@ TEST(Verifier, IterNextPushesOnlyOnFallthrough) {
   ExpectRejected(bad, "f", 0, "stack heights disagree at join: 0 on one path, 2 on another");
 }
 
+// --- try_begin / try_end (format 1.1; rules in opcodes.h) ----------------------------
+
+// try_begin handler; <body>; try_end; jmp end; handler: store_local 0; end: push_nil; ret
+Module TryModule(const std::function<void(CodeEmitter&)>& body) {
+  return OneFunction([&](CodeEmitter& e) {
+    auto handler = e.NewLabel(), end = e.NewLabel();
+    e.EmitJump(Op::kTryBegin, handler);
+    body(e);
+    e.Emit(Op::kTryEnd);
+    e.EmitJump(Op::kJump, end);
+    e.Bind(handler);
+    e.Emit(Op::kStoreLocal, 0);  // the error value: the handler starts at height 1
+    e.Bind(end);
+    e.Emit(Op::kPushNil);
+    e.Emit(Op::kReturn);
+  }, 1);
+}
+
+TEST(Verifier, AcceptsTryBlockAndEntersHandlerWithTheErrorValue) {
+  ExpectAccepted(TryModule([](CodeEmitter& e) { e.Emit(Op::kNop); }));
+  // The handler is entered at height 1, so it may not pop twice.
+  Module m = OneFunction([](CodeEmitter& e) {
+    auto handler = e.NewLabel();
+    e.EmitJump(Op::kTryBegin, handler);  // 0
+    e.Emit(Op::kTryEnd);                 // 5
+    e.Emit(Op::kPushNil);                // 6
+    e.Emit(Op::kReturn);                 // 7
+    e.Bind(handler);
+    e.Emit(Op::kPop);                    // 8
+    e.Emit(Op::kPop);                    // 9
+    e.Emit(Op::kPushNil);
+    e.Emit(Op::kReturn);
+  });
+  ExpectRejected(m, "f", 9, "stack underflow");
+}
+
+TEST(Verifier, ComputeMaxStackCountsTheErrorValue) {
+  Module m = TryModule([](CodeEmitter& e) { e.Emit(Op::kNop); });
+  auto needed = ComputeMaxStack(m, m.functions[0]);
+  ASSERT_TRUE(needed.ok()) << needed.error().ToString();
+  EXPECT_EQ(needed.value(), 1);
+}
+
+TEST(Verifier, RejectsTryBeginOnANonEmptyStack) {
+  Module m = OneFunction([](CodeEmitter& e) {
+    auto handler = e.NewLabel();
+    e.Emit(Op::kPushNil);                // 0
+    e.EmitJump(Op::kTryBegin, handler);  // 1
+    e.Bind(handler);
+    e.Emit(Op::kReturn);
+  });
+  ExpectRejected(m, "f", 1, "try_begin needs an empty operand stack, found height 1");
+}
+
+TEST(Verifier, RejectsTryEndWithoutTryBegin) {
+  Module m = OneFunction([](CodeEmitter& e) {
+    e.Emit(Op::kTryEnd);  // 0
+    e.Emit(Op::kPushNil);
+    e.Emit(Op::kReturn);
+  });
+  ExpectRejected(m, "f", 0, "try_end without an open try_begin");
+}
+
+TEST(Verifier, RejectsReturnInsideATryBlock) {
+  Module m = TryModule([](CodeEmitter& e) {
+    e.Emit(Op::kPushNil);  // 5
+    e.Emit(Op::kReturn);   // 6
+  });
+  ExpectRejected(m, "f", 6, "ret with 1 try block(s) still open");
+}
+
+TEST(Verifier, RejectsTryDepthMismatchAtJoin) {
+  // if (c) try_begin; join — one edge arrives with a handler open, the other without.
+  Module m = OneFunction([](CodeEmitter& e) {
+    auto join = e.NewLabel(), handler = e.NewLabel();
+    e.Emit(Op::kPushTrue);                // 0
+    e.EmitJump(Op::kJumpIfFalse, join);   // 1
+    e.EmitJump(Op::kTryBegin, handler);   // 6
+    e.Bind(join);
+    e.Emit(Op::kTryEnd);                  // 11
+    e.Emit(Op::kPushNil);
+    e.Emit(Op::kReturn);
+    e.Bind(handler);
+    e.Emit(Op::kReturn);
+  });
+  ExpectRejected(m, "f", 11, "open try blocks disagree at join");
+}
+
+TEST(Verifier, RejectsMoreThanMaxTryDepthNestedTryBlocks) {
+  // `depth` nested try blocks; handler i is entered with the i outer ones still open and
+  // closes them before returning.
+  auto nested = [](int depth) {
+    return OneFunction([&](CodeEmitter& e) {
+      std::vector<CodeEmitter::Label> handlers;
+      for (int i = 0; i < depth; ++i) {
+        handlers.push_back(e.NewLabel());
+        e.EmitJump(Op::kTryBegin, handlers.back());
+      }
+      for (int i = 0; i < depth; ++i) e.Emit(Op::kTryEnd);
+      e.Emit(Op::kPushNil);
+      e.Emit(Op::kReturn);
+      for (int i = 0; i < depth; ++i) {
+        e.Bind(handlers[i]);
+        for (int j = 0; j < i; ++j) e.Emit(Op::kTryEnd);
+        e.Emit(Op::kReturn);  // returns the error value
+      }
+    });
+  };
+  ExpectAccepted(nested(kMaxTryDepth));
+  ExpectRejected(nested(kMaxTryDepth + 1), "f", static_cast<size_t>(kMaxTryDepth) * 5,
+                 "more than 64 nested try blocks");
+}
+
 TEST(Verifier, RejectsDeclaredMaxStackTooSmall) {
   Module m = OneFunction([](CodeEmitter& e) {
     e.Emit(Op::kPushInt, 1);  // 0

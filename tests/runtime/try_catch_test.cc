@@ -1,0 +1,177 @@
+// Error handling (try/catch, opcodes.h): which trap kinds a plugin can catch — exactly its
+// own errors, never a limit — and that a catch leaves the instance in a clean state.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/runtime/source_plugin.h"
+
+namespace trinity {
+namespace {
+
+using testing::PluginInstance;
+using H = HostValue;
+
+TEST(TryCatch, CatchableKindsAreExactlyThePluginsOwnErrors) {
+  struct Row {
+    TrapKind kind;
+    bool catchable;
+  };
+  const Row rows[] = {
+      {TrapKind::kTypeError, true},          {TrapKind::kDivisionByZero, true},
+      {TrapKind::kIndexOutOfRange, true},    {TrapKind::kKeyNotFound, true},
+      {TrapKind::kError, true},              {TrapKind::kHostError, true},
+      {TrapKind::kFuelExhausted, false},     {TrapKind::kOutOfMemory, false},
+      {TrapKind::kStackOverflow, false},     {TrapKind::kDeadlineExceeded, false},
+      {TrapKind::kIsolationViolation, false}, {TrapKind::kForbiddenSyscall, false},
+      {TrapKind::kLinkError, false},         {TrapKind::kInternal, false},
+  };
+  static_assert(std::size(rows) == static_cast<size_t>(TrapKind::kInternal) + 1, "every kind listed");
+  for (const Row& r : rows) EXPECT_EQ(IsCatchable(r.kind), r.catchable) << TrapKindName(r.kind);
+}
+
+// run() exhausts one limit inside a try block whose catch sets a global; caught() reads it.
+constexpr const char* kLimitPlugin = R"(
+let caught_kind = nil
+fn recurse(n) { return recurse(n + 1) + 1 }
+export fn run(which) {
+  try {
+    if which == "fuel" { while true {} }
+    if which == "deadline" { while true {} }
+    if which == "memory" { let s = "x"; while true { s = s + s } }
+    if which == "stack" { recurse(0) }
+    if which == "error" { error("mine") }
+  } catch e {
+    caught_kind = e.kind
+    return "caught"
+  }
+  return "finished"
+}
+export fn caught() { return caught_kind }
+)";
+
+TEST(TryCatch, LimitTrapsAreNeverCaught) {
+  struct Case {
+    const char* which;
+    TrapKind kind;
+  };
+  for (const Case& c : {Case{"fuel", TrapKind::kFuelExhausted}, Case{"deadline", TrapKind::kDeadlineExceeded},
+                        Case{"memory", TrapKind::kOutOfMemory}, Case{"stack", TrapKind::kStackOverflow}}) {
+    InstanceOptions o;
+    o.limits.fuel = std::string(c.which) == "fuel" ? 100000 : 0;
+    o.limits.timeout = std::chrono::milliseconds(std::string(c.which) == "deadline" ? 50 : 0);
+    o.limits.max_heap_bytes = 4u << 20;
+    o.limits.max_depth = 100;
+    auto inst = PluginInstance(kLimitPlugin, o);
+    ASSERT_TRUE(inst);
+    auto r = inst->Call("run", std::vector<H>{H::String(c.which)});
+    ASSERT_FALSE(r.ok()) << c.which << " returned " << r.value().ToString();
+    EXPECT_EQ(r.error().kind, c.kind) << r.error().ToString();
+    // The catch block never ran.
+    o.limits = Limits{};
+    inst->set_limits(o.limits);
+    auto flag = inst->Call("caught");
+    ASSERT_TRUE(flag.ok()) << flag.error().ToString();
+    EXPECT_EQ(flag.value(), H::Nil()) << c.which;
+  }
+  // The same plugin does catch its own error.
+  auto inst = PluginInstance(kLimitPlugin);
+  ASSERT_TRUE(inst);
+  auto r = inst->Call("run", std::vector<H>{H::String("error")});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r.value(), H::String("caught"));
+  EXPECT_EQ(inst->Call("caught").value(), H::String("error"));
+}
+
+// A call that ends inside try blocks (here: out of fuel three frames deep, two handlers
+// open) leaves no handler behind for the next call to jump to.
+TEST(TryCatch, HandlersDoNotOutliveTheCall) {
+  constexpr const char* kPlugin = R"(
+fn spin() { while true {} }
+fn middle() { try { spin() } catch e { return "middle caught" } return nil }
+export fn run() { try { return middle() } catch e { return "run caught" } }
+export fn fail() { error("plain") }
+)";
+  InstanceOptions o;
+  o.limits.fuel = 5000;
+  auto inst = PluginInstance(kPlugin, o);
+  ASSERT_TRUE(inst);
+  auto r = inst->Call("run");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::kFuelExhausted);
+  auto f = inst->Call("fail");
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.error().kind, TrapKind::kError);
+  EXPECT_EQ(f.error().message, "plain");
+  EXPECT_EQ(f.error().function, "fail");
+}
+
+// Opening more handlers at once than the instance has room for (4 per allowed frame) is a
+// stack overflow, which is not catchable either.
+TEST(TryCatch, TooManyOpenHandlersIsAStackOverflow) {
+  constexpr const char* kPlugin = R"(
+fn nest(n) {
+  try { try { try { try { try {
+    if n > 0 { return nest(n - 1) }
+  } catch e {} } catch e {} } catch e {} } catch e {} } catch e {}
+  return 0
+}
+export fn run(n) { return nest(n) }
+)";
+  InstanceOptions o;
+  o.limits.max_depth = 40;
+  auto inst = PluginInstance(kPlugin, o);
+  ASSERT_TRUE(inst);
+  // Room for 4 * (40 + 1) = 164 handlers. Five per nest() frame: 30 frames open 150,
+  // which fits; 35 frames would open 175, which does not, though 36 frames are within the
+  // depth limit.
+  auto fits = inst->Call("run", std::vector<H>{H::Int(29)});
+  ASSERT_TRUE(fits.ok()) << fits.error().ToString();
+  auto r = inst->Call("run", std::vector<H>{H::Int(34)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::kStackOverflow);
+  EXPECT_NE(r.error().message.find("try blocks open at once"), std::string::npos) << r.error().message;
+}
+
+// Catching in a loop allocates an error map each time; the collector reclaims them and the
+// heap stays bounded.
+TEST(TryCatch, ManyCaughtErrorsDoNotAccumulate) {
+  constexpr const char* kPlugin = R"(
+export fn run(n) {
+  let count = 0
+  for i in 0..n {
+    try { let x = [1][i + 5] } catch e { count += 1 }
+  }
+  return count
+}
+)";
+  InstanceOptions o;
+  o.limits.max_heap_bytes = 2u << 20;
+  auto inst = PluginInstance(kPlugin, o);
+  ASSERT_TRUE(inst);
+  auto r = inst->Call("run", std::vector<H>{H::Int(200000)});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r.value(), H::Int(200000));
+}
+
+TEST(TryCatch, HostErrorsAreCaughtWithTheHostsMessage) {
+  HostFunctions host;
+  host.Register("fetch", 1, [](HostArgs args) -> Result<HostValue, std::string> {
+    if (args.String(0) == "down") return Err(std::string("connection refused"));
+    return HostValue::String("ok");
+  });
+  constexpr const char* kPlugin = R"(
+import fn fetch(what)
+export fn get(what) {
+  try { return fetch(what) } catch e { return e.kind + ": " + e.message }
+}
+)";
+  auto inst = PluginInstance(kPlugin, {}, host);
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->Call("get", std::vector<H>{H::String("up")}).value(), H::String("ok"));
+  EXPECT_EQ(inst->Call("get", std::vector<H>{H::String("down")}).value(),
+            H::String("host error: fetch: connection refused"));
+}
+
+}  // namespace
+}  // namespace trinity
