@@ -98,11 +98,13 @@ if newer_than "$ARCHIVE" "${LIB_OBJS[@]}" || [[ $(ar t "$ARCHIVE" | sort) != "$m
   rm -f "$ARCHIVE"
   ar rcs "$ARCHIVE" "${LIB_OBJS[@]}"
 fi
+# The system libraries behind the standard library (runtime/stdlib_*).
+SYSTEM_LIBS="-lsimdjson -lre2 -lcrypto -lz"
 link() {  # link BINARY LINK_FLAGS OBJECTS...
   local bin=$1 flags=$2; shift 2
   if newer_than "$bin" "$@" "$ARCHIVE"; then
     echo "  LINK $bin"
-    $CXX $flags "$@" "$ARCHIVE" -o "$bin"
+    $CXX $flags "$@" "$ARCHIVE" $SYSTEM_LIBS -o "$bin"
   fi
 }
 for t in "${TARGETS[@]}"; do

@@ -47,11 +47,8 @@ Limits FuzzLimits() {
   return limits;
 }
 
-namespace {
-
-// Checks what every Start()/Call() must satisfy, whatever the plugin did.
-void CheckOutcome(const Instance& instance, const Result<HostValue, Trap>& r,
-                  std::string_view what) {
+void CheckCallOutcome(const Instance& instance, const Result<HostValue, Trap>& r,
+                      std::string_view what) {
   if (instance.fuel_used() > instance.limits().fuel + 1) {
     InvariantFailed("fuel_used() exceeds the fuel limit by more than one",
                     std::string(what) + ": used " + std::to_string(instance.fuel_used()) +
@@ -69,11 +66,13 @@ void CheckOutcome(const Instance& instance, const Result<HostValue, Trap>& r,
   (void)trap.ToString();
 }
 
+namespace {
+
 void CallEveryExport(Instance& instance) {
   const Module& m = instance.module();
   for (const Export& e : m.exports) {
     std::vector<HostValue> args(m.functions[e.function].arity);
-    CheckOutcome(instance, instance.Call(e.name, args), "export '" + e.name + "'");
+    CheckCallOutcome(instance, instance.Call(e.name, args), "export '" + e.name + "'");
   }
 }
 
@@ -103,7 +102,7 @@ void RunModuleChecked(std::shared_ptr<const Module> module) {
     if (created.ok()) {
       Instance& instance = *created.value();
       size_t constant_bytes = instance.heap_bytes();
-      CheckOutcome(instance, instance.Start(), "start function");
+      CheckCallOutcome(instance, instance.Start(), "start function");
       CallEveryExport(instance);
       instance.Reset();
       if (instance.heap_bytes() != constant_bytes) {

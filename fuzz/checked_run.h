@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string_view>
 #include <unordered_map>
 
 #include "runtime/memory.h"
@@ -31,6 +32,10 @@ class CountingMemoryProvider final : public MemoryProvider {
 
 // Small enough that one input runs in milliseconds, big enough to reach interesting states.
 Limits FuzzLimits();
+
+// Aborts unless `r` (a Start() or Call() of `instance`, described by `what`) keeps the
+// runtime's promises: fuel_used() at most one past the limit, and no kInternal trap.
+void CheckCallOutcome(const Instance& instance, const Result<HostValue, Trap>& r, std::string_view what);
 
 // Instantiates `module` with a counting provider and print() discarded, binds each import
 // to a variadic host function returning nil, runs Start() and calls every export with nil

@@ -121,15 +121,14 @@ class JsonWriter {
   }
 
   void WriteChunk(std::string_view s) {
-    if (!simdjson::validate_utf8(s.data(), s.size())) {
-      Fail(TrapKind::kError, "string is not valid UTF-8 (encode binary data with base64 first)");
-    }
     static constexpr char kHex[] = "0123456789abcdef";
     out_.Reserve(s.size() * 6);  // worst case: every byte becomes \u00XX
     std::string& t = out_.text();
     size_t run = 0;  // start of the bytes not copied yet
+    bool ascii = true;
     for (size_t i = 0; i < s.size(); ++i) {
       auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x80) ascii = false;
       if (c >= 0x20 && c != '"' && c != '\\') continue;
       t.append(s.data() + run, i - run);
       run = i + 1;
@@ -148,6 +147,11 @@ class JsonWriter {
       }
     }
     t.append(s.data() + run, s.size() - run);
+    // Only non-ASCII text needs the UTF-8 check; the partial output of a failed check is
+    // thrown away with the trap.
+    if (!ascii && !simdjson::validate_utf8(s.data(), s.size())) {
+      Fail(TrapKind::kError, "string is not valid UTF-8 (encode binary data with base64 first)");
+    }
     out_.Meter();
   }
 

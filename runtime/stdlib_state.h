@@ -12,10 +12,19 @@ struct RegexCacheDeleter {
   void operator()(RegexCache* cache) const;
 };
 
-struct LibraryState {
-  std::unique_ptr<RegexCache, RegexCacheDeleter> regex;  // created on first use
+struct JsonParserCache;  // stdlib_json_decode.cc
+struct JsonParserCacheDeleter {
+  void operator()(JsonParserCache* cache) const;
+};
 
-  void Clear() { regex.reset(); }
+struct LibraryState {
+  std::unique_ptr<RegexCache, RegexCacheDeleter> regex;          // created on first use
+  std::unique_ptr<JsonParserCache, JsonParserCacheDeleter> json;  // kept for small documents
+
+  void Clear() {
+    regex.reset();
+    json.reset();
+  }
 };
 
 }  // namespace trinity
