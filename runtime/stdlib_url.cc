@@ -25,27 +25,34 @@ int HexValue(unsigned char c) {
   return -1;
 }
 
+// Long inputs go in chunks, so the output is metered (and the deadline checked) as it grows.
+constexpr size_t kChunk = 64u << 10;
+
 void AppendEncoded(OutputBuffer& out, std::string_view s) {
-  out.Reserve(s.size() * 3);
-  std::string& t = out.text();
-  for (unsigned char c : s) {
-    if (IsUnreserved(c)) {
-      t.push_back(static_cast<char>(c));
-    } else {
-      t.push_back('%');
-      t.push_back(kHexUpper[c >> 4]);
-      t.push_back(kHexUpper[c & 15]);
+  for (size_t done = 0; done < s.size(); done += kChunk) {
+    std::string_view chunk = s.substr(done, kChunk);
+    out.Reserve(chunk.size() * 3);
+    std::string& t = out.text();
+    for (unsigned char c : chunk) {
+      if (IsUnreserved(c)) {
+        t.push_back(static_cast<char>(c));
+      } else {
+        t.push_back('%');
+        t.push_back(kHexUpper[c >> 4]);
+        t.push_back(kHexUpper[c & 15]);
+      }
     }
+    out.Meter();
   }
-  out.Meter();
 }
 
 // %XX becomes its byte; a '%' not followed by two hex digits stays as it is (as browsers
 // and ngx.unescape_uri do), and '+' becomes a space only in query strings.
 void AppendDecoded(OutputBuffer& out, std::string_view s, bool plus_is_space) {
-  out.Reserve(s.size());
+  out.Reserve(s.size());  // decoding never grows the text
   std::string& t = out.text();
   for (size_t i = 0; i < s.size(); ++i) {
+    if ((i & (kChunk - 1)) == 0) out.Meter();
     auto c = static_cast<unsigned char>(s[i]);
     if (c == '%' && s.size() - i >= 3) {
       int hi = HexValue(static_cast<unsigned char>(s[i + 1]));

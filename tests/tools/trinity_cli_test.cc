@@ -89,6 +89,12 @@ TEST(TrinityCli, RunsEveryExample) {
   EXPECT_TRUE(Contains(headers.out, "Accept: text/html, application/json\n")) << headers.out;
   EXPECT_FALSE(Contains(headers.out, "Keep-Alive")) << headers.out;
   EXPECT_FALSE(Contains(headers.out, "X-Trace")) << headers.out;
+  Outcome api = Trinity("run examples/api_handler.tri");
+  EXPECT_EQ(api.status, 0) << api.err;
+  EXPECT_TRUE(Contains(api.out, "{\"user\":42,\"items\":2,\"total\":\"24.00\",\"currency\":\"USD\"}")) << api.out;
+  EXPECT_TRUE(Contains(api.out, "{\"error\":\"bad signature\",\"kind\":\"error\"}")) << api.out;
+  EXPECT_TRUE(Contains(api.out, "at byte offset 13")) << api.out;
+  EXPECT_TRUE(Contains(api.out, "HTTP/1.1 404 Not Found")) << api.out;
   Outcome words = Trinity("run examples/wordcount.tri");
   EXPECT_EQ(words.status, 0) << words.err;
   EXPECT_TRUE(Contains(words.out, "words: 20000 distinct:")) << words.out;
