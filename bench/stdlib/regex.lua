@@ -7,7 +7,7 @@ local text = f:read("a")
 f:close()
 local result = 0
 if op == "match" then
-  for _ = 1, n do if string.find(text, "user=(%l+)@example%.org") then result = result + 1 end end
+  for _ = 1, n do if string.find(text, "%d+%.%d+%.%d+%.%d+ %- %- %[[^%]]*%] \"PATCH ") then result = result + 1 end end
 elseif op == "gsub" then
   for _ = 1, n do result = #(string.gsub(text, "%d+", "N")) end
 else

@@ -9,7 +9,7 @@ local text = f:read("a")
 f:close()
 local result = 0
 if op == "match" then
-  local re = rex.new("user=([a-z]+)@example\\.org")
+  local re = rex.new("[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+ - - \\[[^\\]]*\\] \"PATCH ")
   for _ = 1, n do if re:find(text) then result = result + 1 end end
 elseif op == "gsub" then
   for _ = 1, n do result = #(rex.gsub(text, "[0-9]+", "N")) end
