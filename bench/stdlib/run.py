@@ -29,15 +29,15 @@ bench_run = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_run)
 log = bench_run.log
 
-# case -> (program family, op, input, iterations (full, quick))
+# case -> (program family, op, input, iterations (full, quick, under callgrind))
 CASES = {
-    "json_decode_10k": ("json", "decode", "doc_10k.json", (4000, 40)),
-    "json_decode_1m": ("json", "decode", "doc_1m.json", (40, 2)),
-    "json_encode_10k": ("json", "encode", "doc_10k.json", (4000, 40)),
-    "json_encode_1m": ("json", "encode", "doc_1m.json", (40, 2)),
-    "regex_match_1m": ("regex", "match", "text_1m.txt", (400, 4)),
-    "regex_gsub_1m": ("regex", "gsub", "text_1m.txt", (40, 2)),
-    "regex_pathological": ("regex", "pathological", "aaa_b.txt", (20000, 200)),
+    "json_decode_10k": ("json", "decode", "doc_10k.json", (4000, 40, 100)),
+    "json_decode_1m": ("json", "decode", "doc_1m.json", (40, 2, 2)),
+    "json_encode_10k": ("json", "encode", "doc_10k.json", (4000, 40, 100)),
+    "json_encode_1m": ("json", "encode", "doc_1m.json", (40, 2, 2)),
+    "regex_match_1m": ("regex", "match", "text_1m.txt", (400, 4, 2)),
+    "regex_gsub_1m": ("regex", "gsub", "text_1m.txt", (40, 2, 2)),
+    "regex_pathological": ("regex", "pathological", "aaa_b.txt", (20000, 200, 1000)),
 }
 
 # Columns: runtime -> program family -> command prefix builder.
@@ -60,6 +60,8 @@ def parse_args(argv):
     p.add_argument("--luajit", default="luajit")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per run before it counts as failed")
     p.add_argument("--note", default="", help="free text for the results (say when the machine was busy)")
+    p.add_argument("--callgrind", action="store_true",
+                   help="also count instructions per operation under valgrind (stable under load)")
     p.add_argument("--out", default=os.path.join(BENCH_DIR, "results"), help="results directory")
     return p.parse_args(argv)
 
@@ -205,6 +207,13 @@ def main(argv):
                 e.update({"cpu_base": s["base"], "cpu_full": s["full"], "seconds_per_op": per_op,
                           "seconds_per_op_median": per_op_median,
                           "mb_per_s": size / per_op / 1e6 if per_op > 0 else None})
+            if args.callgrind:
+                k = iters[2]
+                for r in timed:
+                    base = bench_run.callgrind_ir(cmds[r][fam](op, path, 0), tmp, args.timeout * 20)
+                    full = bench_run.callgrind_ir(cmds[r][fam](op, path, k), tmp, args.timeout * 20)
+                    if base is not None and full is not None:
+                        results[case]["runtimes"][r]["ir_per_op"] = max(full - base, 0) / k
         meta["loadavg_end"] = os.getloadavg()
         write_results(args, meta, results, problems)
     finally:
@@ -268,6 +277,20 @@ def write_results(args, meta, results, problems):
             lines.append("| %s | %d | %s | %s |" % (c, results[c]["bytes"], " | ".join(fmt_rate(rts.get(r)) for r in cols),
                                                     " | ".join(ratios)))
         lines.append("")
+        if args.callgrind:
+            lines += ["Instructions per operation (callgrind; the ratio is the other runtime's over Trinity's, "
+                      "above 1: Trinity executes fewer):", "",
+                      "| case | " + " | ".join(LABELS[fam][r] for r in cols) + " | " +
+                      " | ".join("vs " + LABELS[fam][r] for r in cols if r != "trinity") + " |",
+                      "|---|" + "---:|" * (2 * len(cols) - 1)]
+            for c in cases:
+                rts = results[c]["runtimes"]
+                ir = {r: rts.get(r, {}).get("ir_per_op") for r in cols}
+                cells = ["%.3gM" % (ir[r] / 1e6) if ir[r] else "n/a" for r in cols]
+                ratios = ["%.2f" % (ir[r] / ir["trinity"]) if ir[r] and ir.get("trinity") else "n/a"
+                          for r in cols if r != "trinity"]
+                lines.append("| %s | %s | %s |" % (c, " | ".join(cells), " | ".join(ratios)))
+            lines.append("")
     if "regex_pathological" in results:
         rts = results["regex_pathological"]["runtimes"]
         lines += ["## (a+)+$ on 30 a's and a b", "",
