@@ -146,6 +146,17 @@ def commands(args, tmp):
     return out
 
 
+def versions(args):
+    out = {}
+    for name, argv in (("lua5.4", [args.lua, "-v"]), ("luajit", [args.luajit, "-v"])):
+        try:
+            p = bench_run.subprocess.run(argv, capture_output=True, text=True, timeout=10)
+            out[name] = (p.stdout or p.stderr).strip().splitlines()[0]
+        except (OSError, IndexError):
+            pass
+    return out
+
+
 def cpu(res):
     return res["user"] + res["sys"]
 
@@ -215,6 +226,7 @@ def main(argv):
                     if base is not None and full is not None:
                         results[case]["runtimes"][r]["ir_per_op"] = max(full - base, 0) / k
         meta["loadavg_end"] = os.getloadavg()
+        meta["versions"] = versions(args)
         write_results(args, meta, results, problems)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -247,7 +259,8 @@ def write_results(args, meta, results, problems):
              "%s, %s (%d cores), load average %s at start, %s at end." % (
                  meta["date"], meta["cpu"], meta["cores"], ", ".join("%.2f" % x for x in meta["loadavg"]),
                  ", ".join("%.2f" % x for x in meta["loadavg_end"])),
-             "Command: `python3 bench/stdlib/run.py %s`" % " ".join(argv_for_note()), ""]
+             "Command: `python3 bench/stdlib/run.py %s`" % " ".join(argv_for_note()),
+             "Peers: %s." % "; ".join(meta.get("versions", {}).values()), ""]
     if args.note:
         lines += ["Note: " + args.note, ""]
     lines += ["Throughput = input bytes / CPU time of one operation: the fastest of %d runs with the "

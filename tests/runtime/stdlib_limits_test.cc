@@ -74,7 +74,8 @@ TEST(StdlibLimits, OneLargeCallRunsOutOfFuelInsideTheCall) {
 }
 
 // A call that would run far past the deadline stops near it, because library functions
-// check the clock as they go.
+// check the clock as they go. Timing on a shared machine is noisy, so each function gets
+// three attempts to show it; every attempt must end with the deadline trap.
 TEST(StdlibLimits, LongLibraryCallsStopAtTheDeadline) {
   InstanceOptions o;
   o.limits.max_heap_bytes = size_t{1} << 30;
@@ -82,21 +83,25 @@ TEST(StdlibLimits, LongLibraryCallsStopAtTheDeadline) {
   ASSERT_TRUE(inst);
   ASSERT_TRUE(inst->Call("setup", std::vector<H>{H::Int(24 << 20)}).ok());
   for (const char* fn : {"hex_encode", "gsub", "json_encode"}) {
-    Limits unlimited;
-    unlimited.max_heap_bytes = o.limits.max_heap_bytes;
-    inst->set_limits(unlimited);
-    auto start = Clock::now();
-    ASSERT_TRUE(inst->Call(fn).ok()) << fn;
-    auto full = Clock::now() - start;
-    Limits limits = unlimited;
-    limits.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(full / 10) + std::chrono::milliseconds(1);
-    inst->set_limits(limits);
-    start = Clock::now();
-    auto r = inst->Call(fn);
-    auto stopped = Clock::now() - start;
-    ASSERT_FALSE(r.ok()) << fn << " finished within " << limits.timeout.count() << " ms";
-    EXPECT_EQ(r.error().kind, TrapKind::kDeadlineExceeded) << r.error().ToString();
-    EXPECT_LT(stopped, full / 2) << fn;
+    bool stopped_early = false;
+    for (int attempt = 0; attempt < 3 && !stopped_early; ++attempt) {
+      Limits unlimited;
+      unlimited.max_heap_bytes = o.limits.max_heap_bytes;
+      inst->set_limits(unlimited);
+      auto start = Clock::now();
+      ASSERT_TRUE(inst->Call(fn).ok()) << fn;
+      auto full = Clock::now() - start;
+      Limits limits = unlimited;
+      limits.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(full / 10) + std::chrono::milliseconds(1);
+      inst->set_limits(limits);
+      start = Clock::now();
+      auto r = inst->Call(fn);
+      auto stopped = Clock::now() - start;
+      ASSERT_FALSE(r.ok()) << fn << " finished within " << limits.timeout.count() << " ms";
+      ASSERT_EQ(r.error().kind, TrapKind::kDeadlineExceeded) << r.error().ToString();
+      stopped_early = stopped < full / 2;
+    }
+    EXPECT_TRUE(stopped_early) << fn << " ran on well past its deadline in three attempts";
   }
 }
 
@@ -126,9 +131,8 @@ export fn dag() {
 }
 export fn expand() { return len(re.gsub(repeat("x", 100000), "x", repeat("\\0", 100))) }
 export fn pad() {
-  let s = ""
-  for i in 0..100000 { s = format("%s%1000s", s, "") }
-  return len(s)
+  let s = repeat("x", 6000000)
+  return len(format("%s%s%s", s, s, s))
 }
 )";
   InstanceOptions o;
@@ -210,8 +214,10 @@ export fn run(n, pattern) { return re.match(repeat("a", n) + "b", pattern) }
     return Clock::now() - start;
   };
   time(30, "(a+)+$");  // compiles the pattern
-  EXPECT_LT(time(30, "(a+)+$"), std::chrono::milliseconds(100));
-  EXPECT_LT(time(1 << 20, "(a+)+$"), std::chrono::seconds(2));
+  // Backtracking would take 2^30 steps here: seconds at least. Generous bounds, for a
+  // loaded machine.
+  EXPECT_LT(time(30, "(a+)+$"), std::chrono::seconds(1));
+  EXPECT_LT(time(1 << 20, "(a+)+$"), std::chrono::seconds(5));
 }
 
 }  // namespace
