@@ -103,7 +103,7 @@ void AppendQueryPair(OutputBuffer& out, std::string_view key, const Value& v, co
   if (v.tag == Tag::kString) {
     AppendEncoded(out, AsString(v)->view());
   } else if (v.tag == Tag::kInt || v.tag == Tag::kFloat) {
-    AppendEncoded(out, DisplayString(v, mod));
+    AppendEncoded(out, DisplayString(v, &mod, 64));  // a number: at most 24 bytes
   } else {
     ThrowTrap(TrapKind::kTypeError, "url.encode_query(): value for key \"" + std::string(key.substr(0, 64)) +
                                         "\" is " + std::string(TypeName(v.tag)) +
