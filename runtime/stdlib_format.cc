@@ -132,13 +132,22 @@ void FormatFloat(OutputBuffer& out, const Spec& spec, const Value& v) {
   Emit(out, spec, SignFor(spec, negative), std::string_view(digits, static_cast<size_t>(r.ptr - digits)), true);
 }
 
-void FormatString(OutputBuffer& out, const Spec& spec, const Value& v, const Module& mod) {
+void FormatString(OutputBuffer& out, const Spec& spec, const Value& v, Instance::Impl& vm) {
   std::string shown;
   std::string_view body;
+  // The text of a non-string lives outside the heap until it is copied into the output:
+  // measured first (a container shared many times over can describe far more text than it
+  // occupies), charged to the heap limit, then built once at its final size — the rule
+  // str() follows (value.cc).
+  HeapCharge charge(vm.heap);
   if (v.tag == Tag::kString) {
     body = AsString(v)->view();
   } else {
-    shown = DisplayString(v, mod);
+    size_t length = DisplayLength(v, vm.module.get(), false, vm.heap.limit());
+    charge.Set(length);
+    shown.reserve(length);
+    AppendDisplay(shown, v, vm.module.get(), false, length);
+    out.meter().Add(length);
     body = shown;
   }
   if (spec.precision >= 0 && body.size() > static_cast<size_t>(spec.precision)) {
@@ -174,7 +183,7 @@ Value Library_kFormat(Instance::Impl& vm, Value* args, int argc) {
     const Value& v = args[next++];
     switch (spec.verb) {
       case 'f': case 'e': case 'g': FormatFloat(out, spec, v); break;
-      case 's': FormatString(out, spec, v, *vm.module); break;
+      case 's': FormatString(out, spec, v, vm); break;
       default: FormatInt(out, spec, v); break;
     }
   }

@@ -91,6 +91,7 @@ class OutputBuffer {
     }
   }
   size_t size() const { return text_.size(); }
+  WorkMeter& meter() { return meter_; }
 
   // The result as a heap string.
   Value Finish() {
