@@ -45,6 +45,11 @@ size_t PatternBudget(size_t heap_limit) {
   return std::clamp(heap_limit / 16, kMin, kMax);
 }
 
+size_t MaxPatternBytes(size_t heap_limit) {
+  constexpr size_t kMax = 16u << 10, kMin = 256;
+  return std::clamp(heap_limit / 8192, kMin, kMax);
+}
+
 const RE2& CompiledPattern(WorkMeter& meter, std::string_view pattern) {
   Instance::Impl& vm = meter.vm();
   if (!vm.library.regex) vm.library.regex.reset(new RegexCache(vm.heap));
@@ -57,11 +62,21 @@ const RE2& CompiledPattern(WorkMeter& meter, std::string_view pattern) {
     }
   }
   if (cache.entries.size() == kMaxCachedPatterns) cache.EvictLeastRecentlyUsed();
-  // Make room under the heap limit by dropping older patterns before giving up.
   size_t budget = PatternBudget(vm.heap.limit());
-  while (!cache.entries.empty() && vm.heap.bytes() + budget > vm.heap.limit()) cache.EvictLeastRecentlyUsed();
-  vm.heap.ChargeExternal(budget);
-  RegexCache::Entry entry{std::string(pattern), nullptr, budget, cache.clock};
+  // RE2's max_mem bounds its compiled programs and DFA caches, not the parsed form it
+  // builds first and keeps, nor the copies of the pattern text: those grow with the
+  // pattern, so its length is bounded and they are charged per pattern byte as well
+  // (stdlib_regex_cache.h), before RE2 sees the pattern.
+  if (pattern.size() > MaxPatternBytes(vm.heap.limit())) {
+    ThrowTrap(TrapKind::kError, std::string(meter.fn()) + "(): invalid pattern: pattern too large: " +
+                                    std::to_string(pattern.size()) + " bytes, at most " +
+                                    std::to_string(MaxPatternBytes(vm.heap.limit())));
+  }
+  size_t charge = budget + kChargePerPatternByte * pattern.size();
+  // Make room under the heap limit by dropping older patterns before giving up.
+  while (!cache.entries.empty() && vm.heap.bytes() + charge > vm.heap.limit()) cache.EvictLeastRecentlyUsed();
+  vm.heap.ChargeExternal(charge);
+  RegexCache::Entry entry{std::string(pattern), nullptr, charge, cache.clock};
   try {
     meter.Add(pattern.size());
     RE2::Options options;
@@ -74,7 +89,7 @@ const RE2& CompiledPattern(WorkMeter& meter, std::string_view pattern) {
     // Compiling is work in proportion to the program it produced.
     meter.Add(static_cast<uint64_t>(entry.re->ProgramSize()) * 16);
   } catch (...) {
-    vm.heap.ReleaseExternal(budget);
+    vm.heap.ReleaseExternal(charge);
     throw;
   }
   cache.entries.push_back(std::move(entry));

@@ -151,9 +151,10 @@ export fn pad() {
   }
 }
 
-// Every cached pattern reserves RE2's memory budget — 1 MiB under the default limits — in
-// the heap; the cache holds at most 32; Reset() empties it. (The pattern strings the loop
-// builds are on the heap too, until the next collection: a few bytes each.)
+// Every cached pattern reserves RE2's memory budget — 1 MiB under the default limits —
+// plus 2 KiB per pattern byte for RE2's parsed form in the heap; the cache holds at most
+// 32; Reset() empties it. (The pattern strings the loop builds are on the heap too, until
+// the next collection: a few bytes each.)
 TEST(StdlibLimits, CompiledPatternsAreChargedBoundedAndReset) {
   constexpr const char* kPatterns = R"(
 export fn compile(n) {
@@ -161,20 +162,73 @@ export fn compile(n) {
 }
 )";
   constexpr size_t kBudget = 1u << 20;
+  // What the patterns "^p<i>$" for i in [from, to) charge.
+  auto charged = [&](int from, int to) {
+    size_t total = 0;
+    for (int i = from; i < to; ++i) total += kBudget + 2048 * (3 + std::to_string(i).size());
+    return total;
+  };
   auto inst = PluginInstance(kPatterns);
   ASSERT_TRUE(inst);
   ASSERT_TRUE(inst->Start().ok());
   size_t base = inst->heap_bytes();
   constexpr size_t kStrings = 64u << 10;
   ASSERT_TRUE(inst->Call("compile", std::vector<H>{H::Int(5)}).ok());
-  EXPECT_GE(inst->heap_bytes() - base, 5 * kBudget);
-  EXPECT_LT(inst->heap_bytes() - base, 5 * kBudget + kStrings);
+  EXPECT_GE(inst->heap_bytes() - base, charged(0, 5));
+  EXPECT_LT(inst->heap_bytes() - base, charged(0, 5) + kStrings);
   ASSERT_TRUE(inst->Call("compile", std::vector<H>{H::Int(100)}).ok());
-  EXPECT_GE(inst->heap_bytes() - base, 32 * kBudget);
-  EXPECT_LT(inst->heap_bytes() - base, 32 * kBudget + kStrings);
+  // The 32 most recently used: 68..99.
+  EXPECT_GE(inst->heap_bytes() - base, charged(68, 100));
+  EXPECT_LT(inst->heap_bytes() - base, charged(68, 100) + kStrings);
   inst->Reset();
   ASSERT_TRUE(inst->Start().ok());
   EXPECT_EQ(inst->heap_bytes(), base);
+}
+
+// RE2 builds and keeps a parsed form outside its budget, up to about 2 KiB per pattern
+// byte for Unicode classes: that is charged before RE2 sees the pattern, so a pattern the
+// heap has no room for is out of memory (never catchable) and nothing is left charged; a
+// pattern longer than heap limit / 8192 is a catchable error.
+TEST(StdlibLimits, PatternTextIsChargedBeforeRe2ParsesIt) {
+  constexpr const char* kPlugin = R"(
+let hold = nil
+export fn fill() { hold = repeat("x", 7 << 20) }
+export fn classes(n) {
+  try { return re.match("x", repeat("\\pL", n)) } catch e { return e.message }
+}
+export fn caught(n) {
+  try { return re.match("x", repeat("a", n)) } catch e { return e.message }
+}
+)";
+  InstanceOptions o;
+  o.limits.max_heap_bytes = 8u << 20;  // RE2 budget 512 KiB, patterns up to 1 KiB
+  auto inst = PluginInstance(kPlugin, o);
+  ASSERT_TRUE(inst);
+  ASSERT_TRUE(inst->Start().ok());
+  size_t base = inst->heap_bytes();
+  // 900 bytes of \pL: 1.8 MB charged; RE2 then finds the program too large for its budget.
+  auto big = inst->Call("classes", std::vector<H>{H::Int(300)});
+  ASSERT_TRUE(big.ok()) << big.error().ToString();
+  EXPECT_NE(big.value().ToString().find("pattern too large"), std::string::npos) << big.value().ToString();
+  // With 7 MiB of the heap held, the same charge does not fit: out of memory before RE2
+  // parses anything, and the try block does not catch it.
+  ASSERT_TRUE(inst->Call("fill").ok());
+  auto r = inst->Call("classes", std::vector<H>{H::Int(300)});
+  ASSERT_FALSE(r.ok()) << r.value().ToString();
+  EXPECT_EQ(r.error().kind, TrapKind::kOutOfMemory) << r.error().ToString();
+  inst->Reset();
+  ASSERT_TRUE(inst->Start().ok());
+  EXPECT_EQ(inst->heap_bytes(), base);
+  auto small = inst->Call("classes", std::vector<H>{H::Int(10)});
+  ASSERT_TRUE(small.ok()) << small.error().ToString();
+  EXPECT_EQ(small.value(), H::Bool(false));
+  auto fits = inst->Call("caught", std::vector<H>{H::Int(1024)});
+  ASSERT_TRUE(fits.ok()) << fits.error().ToString();
+  EXPECT_EQ(fits.value(), H::Bool(false));
+  auto longer = inst->Call("caught", std::vector<H>{H::Int(1025)});
+  ASSERT_TRUE(longer.ok()) << longer.error().ToString();
+  EXPECT_EQ(longer.value(),
+            H::String("re.match(): invalid pattern: pattern too large: 1025 bytes, at most 1024"));
 }
 
 // A smaller heap gets a smaller RE2 budget (a sixteenth of the limit): a pattern whose
