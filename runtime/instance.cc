@@ -26,8 +26,11 @@ size_t FramesFor(const Limits& limits) {
   return std::min(size_t{limits.max_depth}, limits.max_stack_bytes / sizeof(Frame)) + 1;
 }
 
-// Open try blocks (Handler records) share the same budget: kHandlersPerFrame per frame.
-size_t HandlersFor(const Limits& limits) { return FramesFor(limits) * kHandlersPerFrame; }
+// Open try blocks (Handler records) share the same budget: at most kHandlersPerFrame per
+// frame, and no more than the budget holds.
+size_t HandlersFor(const Limits& limits) {
+  return std::min(FramesFor(limits) * kHandlersPerFrame, limits.max_stack_bytes / sizeof(Handler) + 1);
+}
 
 uint64_t NewHashSeed() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};

@@ -164,7 +164,7 @@ typedef struct trinity_limits {
   uint64_t max_heap_bytes; /* per instance; also bounds values copied out to the host */
   uint32_t max_depth;      /* nested plugin calls */
   uint32_t timeout_ms;     /* per call wall-clock deadline; 0 = none */
-  uint64_t max_stack_bytes; /* per instance: value stack and call frames together */
+  uint64_t max_stack_bytes; /* per instance: value stack, call frames, open try blocks */
 } trinity_limits_t;
 
 /* The runtime's defaults (trinity::Limits): unlimited fuel, 256 MiB heap, depth 512,

@@ -75,7 +75,7 @@ std::string RunLimitsHelp() {
          "                      function, the text of str/print/join (default " +
          Bytes(l.max_heap_bytes) +
          ")\n"
-         "  --max-stack BYTES   value stack and call frames of the instance together (default " +
+         "  --max-stack BYTES   value stack, call frames and open try blocks together (default " +
          Bytes(l.max_stack_bytes) +
          ")\n"
          "  --max-depth N       nested plugin calls allowed (default " +

@@ -154,6 +154,114 @@ export fn run(n) {
   EXPECT_EQ(r.value(), H::Int(200000));
 }
 
+// The same holds when the limit runs out inside one library call or one host-side copy, a
+// single instruction that does work proportional to its input: the trap it raises ends the
+// call, whatever try blocks are open around it.
+constexpr const char* kLibraryLimitPlugin = R"(
+import fn take(v)
+let caught_kind = nil
+export fn run(which) {
+  try {
+    try {
+      if which == "json fuel" { json.decode("[" + repeat("1,", 4000000) + "1]") }
+      if which == "gsub deadline" {
+        let s = repeat("x", 1 << 24)
+        while true { s = re.gsub(s, "x", "x") }
+      }
+      if which == "format memory" {
+        let s = repeat("x", 3 << 20)
+        format("%s%s%s", s, s, s)
+      }
+      if which == "format display memory" {
+        let v = [1, 2, 3]
+        for i in 0..40 { v = [v, v] }
+        format("%s", v)
+      }
+      if which == "encode memory" {
+        let v = [1, 2, 3]
+        for i in 0..40 { v = [v, v] }
+        json.encode(v)
+      }
+      if which == "host copy memory" {
+        let v = [1, 2, 3]
+        for i in 0..40 { v = [v, v] }
+        take(v)
+      }
+    } catch inner {
+      caught_kind = inner.kind
+      return "caught inside"
+    }
+  } catch e {
+    caught_kind = e.kind
+    return "caught"
+  }
+  return "finished"
+}
+export fn caught() { return caught_kind }
+)";
+
+TEST(TryCatch, LimitTrapsInsideLibraryCallsAndHostCopiesAreNeverCaught) {
+  HostFunctions host;
+  host.Register("take", 1, [](HostArgs args) -> Result<HostValue, std::string> {
+    args.Get(0);  // the deep copy is what runs into the limit
+    return HostValue::Nil();
+  });
+  struct Case {
+    const char* which;
+    TrapKind kind;
+  };
+  for (const Case& c : {Case{"json fuel", TrapKind::kFuelExhausted},
+                        Case{"gsub deadline", TrapKind::kDeadlineExceeded},
+                        Case{"format memory", TrapKind::kOutOfMemory},
+                        Case{"format display memory", TrapKind::kOutOfMemory},
+                        Case{"encode memory", TrapKind::kOutOfMemory},
+                        Case{"host copy memory", TrapKind::kOutOfMemory}}) {
+    std::string which = c.which;
+    InstanceOptions o;
+    o.limits.fuel = which == "json fuel" ? 2000 : 0;
+    o.limits.timeout = std::chrono::milliseconds(which == "gsub deadline" ? 100 : 0);
+    o.limits.max_heap_bytes = which == "json fuel" || which == "gsub deadline" ? 256u << 20 : 8u << 20;
+    auto inst = PluginInstance(kLibraryLimitPlugin, o, host);
+    ASSERT_TRUE(inst);
+    auto r = inst->Call("run", std::vector<H>{H::String(c.which)});
+    ASSERT_FALSE(r.ok()) << c.which << " returned " << r.value().ToString();
+    EXPECT_EQ(r.error().kind, c.kind) << c.which << ": " << r.error().ToString();
+    inst->set_limits(Limits{});
+    auto flag = inst->Call("caught");
+    ASSERT_TRUE(flag.ok()) << flag.error().ToString();
+    EXPECT_EQ(flag.value(), H::Nil()) << c.which;
+  }
+}
+
+// Open try blocks count against max_stack_bytes with the value stack and the frames (16
+// bytes each): one frame that opens 40 nested blocks needs about 640 bytes more than one
+// that opens 8, so a 600-byte budget takes the second and not the first — by depth and
+// handler count both would fit — and that stack overflow is not catchable either.
+std::string NestedTries(const char* name, int n) {
+  std::string body = "1";
+  for (int i = 0; i < n; ++i) body = "try { " + body + " } catch { }";
+  return std::string("export fn ") + name + "() { " + body + "\n return 0 }\n";
+}
+
+TEST(TryCatch, OpenHandlersCountAgainstTheStackBudget) {
+  std::string source = NestedTries("eight", 8) + NestedTries("forty", 40);
+  InstanceOptions o;
+  o.limits.max_stack_bytes = 600;
+  auto inst = PluginInstance(source, o);
+  ASSERT_TRUE(inst);
+  auto eight = inst->Call("eight");
+  ASSERT_TRUE(eight.ok()) << eight.error().ToString();
+  auto r = inst->Call("forty");
+  ASSERT_FALSE(r.ok()) << r.value().ToString();
+  EXPECT_EQ(r.error().kind, TrapKind::kStackOverflow) << r.error().ToString();
+  EXPECT_NE(r.error().message.find("open try blocks"), std::string::npos) << r.error().message;
+  // The same module with the default budget runs both.
+  auto roomy = PluginInstance(source);
+  ASSERT_TRUE(roomy);
+  auto ok = roomy->Call("forty");
+  ASSERT_TRUE(ok.ok()) << ok.error().ToString();
+}
+
 TEST(TryCatch, HostErrorsAreCaughtWithTheHostsMessage) {
   HostFunctions host;
   host.Register("fetch", 1, [](HostArgs args) -> Result<HostValue, std::string> {
