@@ -245,8 +245,9 @@ class FunctionGenerator {
     if (h_ > kSoftMaxHeight) return Emit(Op::kPop);
     Op op = static_cast<Op>(in_.Below(kOpCount));
     int64_t a, b;
-    if (op == Op::kReturn || op == Op::kTrap || IsBranch(op) || !ChooseOperands(op, a, b) ||
-        PopsOf(op, a, b) > h_) {
+    // try_end needs an open try_begin (a branch, never chosen here): only in dead code.
+    if (op == Op::kReturn || op == Op::kTrap || op == Op::kTryEnd || IsBranch(op) ||
+        !ChooseOperands(op, a, b) || PopsOf(op, a, b) > h_) {
       return Producer();
     }
     Emit(op, a, b);
