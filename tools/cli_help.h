@@ -8,7 +8,7 @@
 
 namespace trinity::cli {
 
-inline constexpr std::string_view kVersionText = "trinity 0.1.0 (bytecode 1.0)\n";
+inline constexpr std::string_view kVersionText = "trinity 0.1.0 (bytecode 1.1)\n";
 
 std::string_view OverallHelp();
 // Run's and compile's texts show the limits' defaults (Limits, lang::CompileLimits).

@@ -129,7 +129,7 @@ export fn quiet() { }
 TEST(TrinityCli, HelpAndVersion) {
   Outcome v = Trinity("--version");
   EXPECT_EQ(v.status, 0);
-  EXPECT_TRUE(v.out.starts_with("trinity 0.1.0 (bytecode 1.0)\nmemory protection keys: ")) << v.out;
+  EXPECT_TRUE(v.out.starts_with("trinity 0.1.0 (bytecode 1.1)\nmemory protection keys: ")) << v.out;
   Outcome h = Trinity("--help");
   EXPECT_EQ(h.status, 0);
   EXPECT_TRUE(Contains(h.out, "usage: trinity")) << h.out;
