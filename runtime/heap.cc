@@ -276,10 +276,10 @@ void Heap::ResizeMap(Map* m, uint32_t cap) {
   InstallIndex(m, index, index_size);
 }
 
-void Heap::MapSet(Map* m, Value key, Value value) {
+MapEntry* Heap::MapSet(Map* m, Value key, Value value) {
   if (MapEntry* e = MapFind(m, key)) {
     e->value = value;
-    return;
+    return e;
   }
   if (m->used == m->capacity) GrowMap(m);
   uint64_t h = HashOf(key);
@@ -289,6 +289,7 @@ void Heap::MapSet(Map* m, Value key, Value value) {
   uint32_t slot = static_cast<uint32_t>(h) & m->index_mask;
   while (m->index[slot] >= 0) slot = (slot + 1) & m->index_mask;
   m->index[slot] = static_cast<int32_t>(pos);
+  return &m->entries[pos];
 }
 
 bool Heap::MapRemove(Map* m, const Value& key, Value* removed) {

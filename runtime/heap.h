@@ -47,7 +47,8 @@ class Heap {
   // Maps. Keys must already be normalised (NormalizeKey).
   Value NormalizeKey(Value key) const;  // throws type error for unhashable keys
   MapEntry* MapFind(const Map* m, const Value& key) const;
-  void MapSet(Map* m, Value key, Value value);
+  // Returns the entry that now holds `key` (valid until the map next grows or shrinks).
+  MapEntry* MapSet(Map* m, Value key, Value value);
   bool MapRemove(Map* m, const Value& key, Value* removed);
 
   uint64_t HashOf(const Value& key) const;

@@ -141,6 +141,10 @@ Result<std::unique_ptr<Instance>, std::string> Instance::Create(std::shared_ptr<
                                                                 const HostFunctions& host,
                                                                 InstanceOptions options) {
   if (!module) return Err(std::string("no module"));
+  if (module->executable.fast() == nullptr) {
+    // Only LoadModule attaches code, after verification: nothing unverified ever runs.
+    return Err(std::string("module was not loaded with LoadModule (unverified)"));
+  }
   auto impl = std::make_unique<Impl>(module, std::move(options));
   impl->host = host;
   for (const std::string& name : module->imports) {

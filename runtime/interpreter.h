@@ -1,5 +1,6 @@
-// Instance state shared by the interpreter loop, the built-ins and the instance API:
-// the value stack, call frames, globals and heap of one plugin instance.
+// Instance state shared by both interpreter tiers, the built-ins and the instance API:
+// the value stack, call frames, globals and heap of one plugin instance, and the fuel,
+// safepoint and call-checking steps the two tiers must perform identically.
 // Internal to runtime/; hosts only see trinity.h.
 #pragma once
 
@@ -33,9 +34,17 @@ struct ExportMeter {
 // the value has more than about a million elements, and a fuel VmTrap when `meter` runs out.
 HostValue ExportValue(const Value& v, const Module* module, ExportMeter* meter = nullptr);
 
+struct FastInsn;  // the fast tier's instruction (fast_code.h)
+
 struct Frame {
   uint32_t function;        // index into the module's functions
-  const uint8_t* ip;        // where this frame resumes (callers) / last executed (on trap)
+  // Where this frame resumes (callers) / last executed (on trap): a wire-bytecode
+  // position in the reference tier, an instruction of the function's fast code in the
+  // fast tier. MakeTrap reads `ip`; the fast tier converts its frames before a trap.
+  union {
+    const uint8_t* ip;
+    const FastInsn* fast_ip;
+  };
   Value* base;              // first local
   Value* result;            // where the callee's result is stored on return
   Closure* closure;         // the closure being run, or nullptr for direct calls
@@ -79,10 +88,29 @@ class Instance::Impl {
   Impl(std::shared_ptr<const Module> module, InstanceOptions options);
 
   // Runs `function` with `argc` arguments already converted to VM values, through the
-  // domain gate when one is installed.
+  // domain gate when one is installed, on the tier the options select.
   Result<Value, Trap> Execute(uint32_t function, const Value* args, size_t argc);
-  // The interpreter loop itself.
-  Result<Value, Trap> Run(uint32_t function, const Value* args, size_t argc);
+  // The two interpreter loops: the reference tier over the wire bytecode
+  // (reference_interpreter.cc) and the fast tier over the module's translated code
+  // (fast_interpreter.cc). Same results, traps and fuel; see fast_interpreter.md.
+  Result<Value, Trap> RunReference(uint32_t function, const Value* args, size_t argc);
+  Result<Value, Trap> RunFast(uint32_t function, const Value* args, size_t argc);
+
+  // --- Steps both tiers share, so limits behave identically on each (execution.cc) ---
+  // Starts a call from the host: resets fuel, arms the deadline; returns the first budget
+  // (fuel steps until the next slow safepoint).
+  int64_t BeginRun();
+  // A safepoint whose budget ran out or whose heap asked for attention: charges the steps
+  // and allocation since the last one as fuel (trapping past the limit), checks the
+  // deadline, collects garbage with the value stack live up to `live_top`. Returns the
+  // next budget.
+  int64_t SafepointSlow(int64_t budget, Value* live_top);
+  // Charges what the last straight-line steps used when the outermost frame returns.
+  void ChargeFuelAtReturn(int64_t budget);
+  // The checks push_frame makes before a call: depth, value-stack room, closure shape.
+  void CheckCall(const Function& fn, Value* args_at, Closure* closure) const;
+  // Turns a VmTrap raised with `active` frames into the call's Trap and unwinds.
+  Trap UnwindTrap(VmTrap& trap, int64_t budget, size_t active);
   // Calls import `index` with `n` arguments (through the gate's host domain); kept out of
   // the loop so the threaded dispatch never jumps across a live C++ object.
   // `fuel_since_safepoint`: steps run since fuel_used was last brought up to date, so the
@@ -124,6 +152,7 @@ class Instance::Impl {
 
   Value* sp = nullptr;        // next free stack slot
   size_t depth = 0;           // active frames
+  int64_t fuel_chunk = 0;     // fuel steps in the current budget (steps since = chunk - budget)
   bool started = false;
   bool constants_ready = false;
   bool running = false;
@@ -131,6 +160,10 @@ class Instance::Impl {
   std::chrono::steady_clock::time_point deadline{};
   bool has_deadline = false;
 };
+
+// Fuel charged per KiB allocated or copied to the host, and per refill of the budget.
+inline constexpr int64_t kFuelChunk = 1024;
+inline constexpr uint64_t kBytesPerFuel = 1024;
 
 // Built-in functions (builtins_impl.cc). `args` points at `argc` values on the VM stack.
 Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc);

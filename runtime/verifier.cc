@@ -38,7 +38,7 @@ int64_t ReadOperand(const uint8_t* p, OperandKind kind) {
 }
 
 // Height below which nothing has been assigned yet; heights never exceed kMaxStack.
-constexpr uint16_t kNoHeight = 0xffff;
+constexpr uint16_t kNoHeight = kUnreachable;
 static_assert(kMaxStack < kNoHeight);
 
 class FunctionVerifier {
@@ -56,6 +56,8 @@ class FunctionVerifier {
 
   // Where the maximum height is first reached, for the max_stack rejection.
   uint32_t max_pc() const { return max_pc_; }
+  // After a successful Run: the height before each reachable instruction, else kNoHeight.
+  std::vector<uint16_t> TakeHeights() { return std::move(heights_); }
 
  private:
   bool Fail(size_t pc, std::string reason) {
@@ -353,6 +355,18 @@ Result<uint16_t, LoadError> ComputeMaxStack(const Module& m, const Function& f) 
   auto needed = v.Run();
   if (!needed) return Err(std::move(needed).error());
   return static_cast<uint16_t>(*needed);
+}
+
+Result<std::vector<uint16_t>, LoadError> StackHeights(const Module& m, const Function& f) {
+  FunctionVerifier v(m, f, FunctionLabel(f, IndexOf(m, f)));
+  auto needed = v.Run();
+  if (!needed) return Err(std::move(needed).error());
+  if (*needed > f.max_stack) {
+    return Err(LoadError{FunctionLabel(f, IndexOf(m, f)), v.max_pc(),
+                         "declared max stack " + std::to_string(f.max_stack) +
+                             " is less than the " + std::to_string(*needed) + " the code needs"});
+  }
+  return v.TakeHeights();
 }
 
 }  // namespace trinity

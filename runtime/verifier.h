@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "runtime/load_error.h"
 #include "runtime/module.h"
@@ -22,5 +23,12 @@ Result<Unit, LoadError> VerifyModule(const Module& m);
 // `m` must already hold every function `f` calls or closes over: a callee's arity
 // decides the stack effect of kCall.
 Result<uint16_t, LoadError> ComputeMaxStack(const Module& m, const Function& f);
+
+// The verifier's operand-stack height before each instruction of `f`, indexed by byte
+// offset: kUnreachable at offsets that are not the start of an instruction some path from
+// pc 0 reaches. What the fast tier's translator builds on, so it can only ever see code
+// the verifier has analysed and accepted.
+inline constexpr uint16_t kUnreachable = 0xffff;
+Result<std::vector<uint16_t>, LoadError> StackHeights(const Module& m, const Function& f);
 
 }  // namespace trinity

@@ -1,0 +1,185 @@
+// The parts of running plugin code that both interpreter tiers share: entering through
+// the domain gate, fuel and safepoints, the checks before a call, host calls, and turning
+// a VmTrap into a Trap. Keeping them here makes limits behave identically on each tier.
+#include <algorithm>
+#include <exception>
+#include <optional>
+#include <string>
+
+#include "runtime/interpreter.h"
+
+namespace trinity {
+
+Result<Value, Trap> Instance::Impl::Execute(uint32_t entry, const Value* args, size_t argc) {
+  auto run = [&] {
+    return options.tier == ExecutionTier::kReference ? RunReference(entry, args, argc)
+                                                     : RunFast(entry, args, argc);
+  };
+  if (options.gate == nullptr) return run();
+  std::optional<Result<Value, Trap>> result;
+  std::optional<Trap> fault = options.gate->RunPlugin([&] { result.emplace(run()); });
+  if (!fault) return std::move(*result);
+  // The gate abandoned execution mid-instruction: frames, stack and possibly heap objects
+  // are inconsistent, so the instance starts over from a clean heap.
+  depth = 0;
+  sp = stack.data();
+  try {
+    InitializeGlobals();
+  } catch (const VmTrap&) {
+  }
+  return Err(std::move(*fault));
+}
+
+int64_t Instance::Impl::BeginRun() {
+  const Limits& limits = options.limits;
+  fuel_used = 0;
+  heap.TakeWorkBytes();
+  has_deadline = limits.timeout.count() > 0;
+  if (has_deadline) deadline = std::chrono::steady_clock::now() + limits.timeout;
+  fuel_chunk = kFuelChunk;
+  if (limits.fuel != 0 && limits.fuel < static_cast<uint64_t>(fuel_chunk)) {
+    fuel_chunk = static_cast<int64_t>(limits.fuel) + 1;
+  }
+  depth = 0;
+  return fuel_chunk;
+}
+
+namespace {
+
+// Brings fuel_used up to date: the steps run since the budget was last re-based, plus
+// allocation, which a single instruction can do a lot of (s = s + s): one unit of fuel per
+// KiB allocated keeps such loops metered. Re-basing the chunk on `budget` makes a second
+// settle with the same budget (after a trap) count nothing twice.
+void SettleFuel(Instance::Impl& vm, int64_t budget) {
+  vm.fuel_used += static_cast<uint64_t>(vm.fuel_chunk - budget);
+  vm.fuel_chunk = budget;
+  vm.fuel_used += vm.heap.TakeWorkBytes() / kBytesPerFuel;
+}
+
+// The same, then the fuel trap if the limit is passed.
+void ChargeFuel(Instance::Impl& vm, int64_t budget) {
+  SettleFuel(vm, budget);
+  const uint64_t limit = vm.options.limits.fuel;
+  if (limit != 0 && vm.fuel_used > limit) vm.ThrowFuelExhausted("");
+}
+
+}  // namespace
+
+int64_t Instance::Impl::SafepointSlow(int64_t budget, Value* live_top) {
+  const Limits& limits = options.limits;
+  ChargeFuel(*this, budget);
+  if (has_deadline && std::chrono::steady_clock::now() >= deadline) {
+    ThrowTrap(TrapKind::kDeadlineExceeded,
+              "deadline of " + std::to_string(limits.timeout.count()) + " ms exceeded");
+  }
+  if (heap.CollectionDue()) {
+    sp = live_top;
+    CollectGarbage();
+  }
+  int64_t chunk = kFuelChunk;
+  if (limits.fuel != 0) {
+    uint64_t left = limits.fuel - fuel_used;
+    if (left < static_cast<uint64_t>(chunk)) chunk = static_cast<int64_t>(left) + 1;
+  }
+  fuel_chunk = chunk;
+  return chunk;
+}
+
+void Instance::Impl::ChargeFuelAtReturn(int64_t budget) { ChargeFuel(*this, budget); }
+
+void Instance::Impl::CheckCall(const Function& fn, Value* args_at, Closure* closure) const {
+  const Limits& limits = options.limits;
+  if (depth >= limits.max_depth || depth >= frames.size()) {
+    ThrowTrap(TrapKind::kStackOverflow,
+              "call depth limit of " + std::to_string(limits.max_depth) + " exceeded");
+  }
+  Value* stack_end = stack.data() + stack.size();
+  if (static_cast<size_t>(stack_end - args_at) < size_t{fn.num_locals} + fn.max_stack) {
+    ThrowTrap(TrapKind::kStackOverflow, "value stack exhausted");
+  }
+  if (fn.num_captures != 0 && (closure == nullptr || closure->num_captures != fn.num_captures)) {
+    ThrowTrap(TrapKind::kTypeError, "function '" + fn.name + "' can only be called as a closure");
+  }
+}
+
+Trap Instance::Impl::UnwindTrap(VmTrap& t, int64_t budget, size_t active) {
+  if (t.kind != TrapKind::kFuelExhausted) {
+    SettleFuel(*this, budget);
+    if (options.limits.fuel != 0) fuel_used = std::min(fuel_used, options.limits.fuel + 1);
+  }
+  Trap trap = MakeTrap(t.kind, std::move(t.message), active);
+  depth = 0;
+  sp = stack.data();
+  return trap;
+}
+
+Value Instance::Impl::CallHost(uint32_t index, const Value* args, uint8_t n,
+                               uint64_t fuel_since_safepoint) {
+  const HostFunctions::Entry& host_fn = *imports[index];
+  if (host_fn.arity != HostFunctions::kVariadic && host_fn.arity != n) {
+    ThrowTrap(TrapKind::kHostError, "host function '" + host_fn.name + "' expects " +
+                                        std::to_string(host_fn.arity) + " argument(s), got " +
+                                        std::to_string(n));
+  }
+  const uint64_t fuel_limit = options.limits.fuel;
+  ExportMeter meter;
+  if (fuel_limit != 0) {
+    uint64_t used = fuel_used + fuel_since_safepoint + heap.pending_work_bytes() / kBytesPerFuel;
+    uint64_t left = used >= fuel_limit ? 0 : fuel_limit - used;
+    meter.bytes_left = left * kBytesPerFuel;
+  }
+  std::optional<Result<HostValue, std::string>> r;
+  auto call = [&] {
+    try {
+      r.emplace(host_fn.fn(HostArgs(args, n, &meter)));
+    } catch (const VmTrap&) {
+      throw;
+    } catch (const std::exception& e) {
+      r.emplace(Err(std::string("host function threw: ") + e.what()));
+    } catch (...) {
+      r.emplace(Err(std::string("host function threw an exception")));
+    }
+  };
+  try {
+    if (options.gate != nullptr) {
+      options.gate->RunHost(call);
+    } else {
+      call();
+    }
+  } catch (const VmTrap&) {
+    if (meter.exhausted) ThrowFuelExhausted(" while passing a value to the host");
+    throw;
+  }
+  // A host that caught the trap (catch (...)) still does not get the copy for free.
+  if (meter.exhausted) ThrowFuelExhausted(" while passing a value to the host");
+  heap.AddWorkBytes(meter.bytes_used);
+  if (!r->ok()) ThrowTrap(TrapKind::kHostError, host_fn.name + ": " + r->error());
+  return FromHost(r->value());
+}
+
+void Instance::Impl::ThrowFuelExhausted(std::string_view detail) {
+  // The step that crossed the limit is the one that exhausted it.
+  fuel_used = options.limits.fuel + 1;
+  ThrowTrap(TrapKind::kFuelExhausted, "fuel limit of " + std::to_string(options.limits.fuel) +
+                                          " exhausted" + std::string(detail));
+}
+
+Trap Instance::Impl::MakeTrap(TrapKind kind, std::string message, size_t active) const {
+  Trap trap;
+  trap.kind = kind;
+  trap.message = std::move(message);
+  constexpr size_t kMaxFrames = 64;
+  for (size_t d = active; d-- > 0 && trap.stack.size() < kMaxFrames;) {
+    const Function& fn = module->functions[frames[d].function];
+    size_t pc = 0;
+    if (frames[d].ip > fn.code.data()) pc = static_cast<size_t>(frames[d].ip - fn.code.data()) - 1;
+    trap.stack.push_back(TrapFrame{fn.name, fn.LineAt(static_cast<uint32_t>(pc))});
+  }
+  if (!trap.stack.empty()) {
+    trap.function = trap.stack.front().function;
+    trap.line = trap.stack.front().line;
+  }
+  return trap;
+}
+
+}  // namespace trinity

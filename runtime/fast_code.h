@@ -1,0 +1,194 @@
+// The fast tier's private instruction form (see fast_interpreter.md): verified wire
+// bytecode translated at load time into register-form instructions whose operands name
+// frame slots directly, pre-decoded and with jumps resolved. Never read from untrusted
+// bytes: only fast_translate.cc writes it, from a module the verifier accepted.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace trinity {
+
+struct Function;
+
+// Operand kinds, one letter per 32-bit operand field (see FastOpInfo::operands):
+//   d  destination frame slot      s  source frame slot      (byte offset from the frame base)
+//   i  int32 immediate             k  constant (byte offset into the instance's constants)
+//   j  jump displacement in bytes from the start of this instruction
+//   t  live top of the frame (byte offset) for the collector at a back-edge safepoint
+//   g  global index   c  capture index   f  function index   n  count   x  import/builtin id
+//   w  1 when the immediate/constant was the left operand (messages keep the source order)
+//   h  inline cache: a map entry position, validated on every use
+//   p  two fields holding a pointer (the callee's FastFunction)
+//
+// X(Name, mnemonic, operand kinds). Instruction size: an 8-byte handler address, then the
+// 32-bit fields in order, rounded up to a multiple of 8 bytes. Arithmetic and comparison
+// groups keep the wire order Add Sub Mul Div Mod / Eq Ne Lt Le Gt Ge (the translator
+// computes opcodes by offset within a group).
+#define TRINITY_FAST_OPS(X)                                                            \
+  X(Mov, "mov", "ds")                                                                  \
+  X(LoadInt, "loadi", "di")                                                            \
+  X(LoadConst, "loadk", "dk")                                                          \
+  X(LoadNil, "loadnil", "d")                                                           \
+  X(LoadTrue, "loadtrue", "d")                                                         \
+  X(LoadFalse, "loadfalse", "d")                                                       \
+  X(LoadGlobal, "loadg", "dg")                                                         \
+  X(StoreGlobal, "storeg", "gs")                                                       \
+  X(LoadCapture, "loadcap", "dc")                                                      \
+  X(NewBox, "newbox", "ds")                                                            \
+  X(BoxGet, "boxget", "ds")                                                            \
+  X(BoxSet, "boxset", "ss")                                                            \
+  X(Swap, "swap", "ss")                                                                \
+  X(Add, "add", "dss")                                                                 \
+  X(Sub, "sub", "dss")                                                                 \
+  X(Mul, "mul", "dss")                                                                 \
+  X(Div, "div", "dss")                                                                 \
+  X(Mod, "mod", "dss")                                                                 \
+  X(AddI, "addi", "dsiw")                                                              \
+  X(SubI, "subi", "dsiw")                                                              \
+  X(MulI, "muli", "dsiw")                                                              \
+  X(DivI, "divi", "dsiw")                                                              \
+  X(ModI, "modi", "dsiw")                                                              \
+  X(AddF, "addf", "dskw")                                                              \
+  X(SubF, "subf", "dskw")                                                              \
+  X(MulF, "mulf", "dskw")                                                              \
+  X(DivF, "divf", "dskw")                                                              \
+  X(ModF, "modf", "dskw")                                                              \
+  X(Neg, "neg", "ds")                                                                  \
+  X(Not, "not", "ds")                                                                  \
+  X(BitNot, "bnot", "ds")                                                              \
+  X(BitAnd, "band", "dss")                                                             \
+  X(BitOr, "bor", "dss")                                                               \
+  X(BitXor, "bxor", "dss")                                                             \
+  X(Shl, "shl", "dss")                                                                 \
+  X(Shr, "shr", "dss")                                                                 \
+  X(Eq, "eq", "dss")                                                                   \
+  X(Ne, "ne", "dss")                                                                   \
+  X(Lt, "lt", "dss")                                                                   \
+  X(Le, "le", "dss")                                                                   \
+  X(Gt, "gt", "dss")                                                                   \
+  X(Ge, "ge", "dss")                                                                   \
+  X(Jump, "jmp", "j")                                                                  \
+  X(Loop, "loop", "jt")                                                                \
+  X(JumpIfTrue, "jt", "sj")                                                            \
+  X(JumpIfFalse, "jf", "sj")                                                           \
+  X(LoopIfTrue, "loopt", "sjt")                                                        \
+  X(LoopIfFalse, "loopf", "sjt")                                                       \
+  X(JumpIfEq, "jeq", "ssj")                                                            \
+  X(JumpIfNe, "jne", "ssj")                                                            \
+  X(JumpIfLt, "jlt", "ssj")                                                            \
+  X(JumpIfLe, "jle", "ssj")                                                            \
+  X(JumpIfGt, "jgt", "ssj")                                                            \
+  X(JumpIfGe, "jge", "ssj")                                                            \
+  X(JumpIfNotEq, "jneq", "ssj")                                                        \
+  X(JumpIfNotNe, "jnne", "ssj")                                                        \
+  X(JumpIfNotLt, "jnlt", "ssj")                                                        \
+  X(JumpIfNotLe, "jnle", "ssj")                                                        \
+  X(JumpIfNotGt, "jngt", "ssj")                                                        \
+  X(JumpIfNotGe, "jnge", "ssj")                                                        \
+  X(JumpIfEqI, "jeqi", "sij")                                                          \
+  X(JumpIfNeI, "jnei", "sij")                                                          \
+  X(JumpIfLtI, "jlti", "sij")                                                          \
+  X(JumpIfLeI, "jlei", "sij")                                                          \
+  X(JumpIfGtI, "jgti", "sij")                                                          \
+  X(JumpIfGeI, "jgei", "sij")                                                          \
+  X(JumpIfNotEqI, "jneqi", "sij")                                                      \
+  X(JumpIfNotNeI, "jnnei", "sij")                                                      \
+  X(JumpIfNotLtI, "jnlti", "sij")                                                      \
+  X(JumpIfNotLeI, "jnlei", "sij")                                                      \
+  X(JumpIfNotGtI, "jngti", "sij")                                                      \
+  X(JumpIfNotGeI, "jngei", "sij")                                                      \
+  X(Call, "call", "sdpp")                                                              \
+  X(CallValue, "callv", "snd")                                                         \
+  X(CallHost, "callhost", "dsxn")                                                      \
+  X(CallBuiltin, "callb", "dsxn")                                                      \
+  X(Return, "ret", "s")                                                                \
+  X(ReturnNil, "retnil", "")                                                           \
+  X(PushFunc, "pushfunc", "df")                                                        \
+  X(MakeClosure, "closure", "dfsn")                                                    \
+  X(NewArray, "newarray", "dsn")                                                       \
+  X(NewMap, "newmap", "dsn")                                                           \
+  X(IndexGet, "index", "dss")                                                          \
+  X(IndexSet, "setindex", "sss")                                                       \
+  X(GetField, "getfield", "dskh")                                                      \
+  X(SetField, "setfield", "sksh")                                                      \
+  X(Len, "len", "ds")                                                                  \
+  X(ArrayPush, "push", "ss")                                                           \
+  X(ArrayPop, "pop", "ds")                                                             \
+  X(Slice, "slice", "dsss")                                                            \
+  X(IterNext, "iter", "sddj")                                                          \
+  X(IterNextLoop, "iterloop", "sddjt")                                                 \
+  X(Trap, "trap", "s")
+
+enum class FastOp : uint16_t {
+#define TRINITY_FAST_OP_ENUM(name, mnemonic, operands) k##name,
+  TRINITY_FAST_OPS(TRINITY_FAST_OP_ENUM)
+#undef TRINITY_FAST_OP_ENUM
+      kCount
+};
+
+inline constexpr int kFastOpCount = static_cast<int>(FastOp::kCount);
+
+struct FastOpInfo {
+  std::string_view mnemonic;
+  std::string_view operands;  // one kind letter per 32-bit field, in order
+
+  constexpr size_t size() const { return (8 + 4 * operands.size() + 7) / 8 * 8; }
+};
+
+inline constexpr FastOpInfo kFastOpInfo[kFastOpCount] = {
+#define TRINITY_FAST_OP_INFO(name, mnemonic, operands) {mnemonic, operands},
+    TRINITY_FAST_OPS(TRINITY_FAST_OP_INFO)
+#undef TRINITY_FAST_OP_INFO
+};
+
+constexpr const FastOpInfo& InfoOf(FastOp op) { return kFastOpInfo[static_cast<int>(op)]; }
+
+// Byte offset of operand field `i` inside an instruction.
+constexpr size_t FastOperandOffset(size_t i) { return 8 + 4 * i; }
+
+// The head every instruction starts with: the address of the code that executes it (a
+// label inside the fast interpreter loop). Operands follow as 32-bit fields.
+struct FastInsn {
+  const void* handler;
+};
+
+// One row per translated instruction, in code order: what a trap, the disassembler or a
+// trace recorder needs to know about it without decoding the handler address.
+struct FastPc {
+  uint32_t offset;   // byte offset of the instruction in its function's code
+  uint32_t wire_pc;  // the wire instruction it executes (for fused forms: the one that can trap)
+  FastOp op;
+};
+
+struct FastFunction {
+  const Function* wire = nullptr;   // the verified wire function (name, line table)
+  uint32_t index = 0;
+  uint16_t arity = 0;
+  uint16_t num_locals = 0;
+  uint16_t num_captures = 0;
+  uint32_t frame_slots = 0;         // num_locals + max_stack: what a call must find room for
+  size_t code_offset = 0;           // where its code starts in FastModule::code (bytes)
+  size_t code_size = 0;
+  std::vector<FastPc> pcs;          // sorted by offset
+  const uint8_t* code = nullptr;    // = FastModule::code + code_offset, set once laid out
+
+  // The wire pc of the instruction containing byte `offset` of this function's code.
+  uint32_t WirePcAt(size_t offset) const;
+};
+
+// A module's translated code. Immutable once built, except the inline-cache fields, which
+// instances update with relaxed atomic stores and validate on every read, so instances of
+// one module may run on several threads at once.
+struct FastModule {
+  std::vector<FastFunction> functions;  // by wire function index
+  std::unique_ptr<uint64_t[]> code;     // every function's instructions, 8-byte aligned
+  size_t code_bytes = 0;
+
+  const uint8_t* bytes() const { return reinterpret_cast<const uint8_t*>(code.get()); }
+};
+
+}  // namespace trinity

@@ -1,0 +1,633 @@
+// The fast tier: a threaded loop over the module's translated register-form code
+// (fast_code.h, fast_interpreter.md). Operands are frame-slot byte offsets, constants and
+// jump displacements decoded at load time; every instruction ends in its own indirect
+// jump to the next handler. Semantics beyond the int/float fast paths, limits, calls into
+// the host and traps go through the helpers the reference tier uses too (value_ops.h,
+// execution.cc), so both tiers produce the same output, traps and fuel.
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "runtime/fast_code.h"
+#include "runtime/fast_translate.h"
+#include "runtime/interpreter.h"
+#include "runtime/value_ops.h"
+
+namespace trinity {
+namespace {
+
+inline int32_t Field(const uint8_t* ip, int i) {
+  int32_t v;
+  std::memcpy(&v, ip + FastOperandOffset(static_cast<size_t>(i)), 4);
+  return v;
+}
+inline const void* HandlerAt(const uint8_t* ip) {
+  const void* h;
+  std::memcpy(&h, ip, sizeof h);
+  return h;
+}
+inline Value& SlotAt(Value* base, int32_t offset) {
+  return *reinterpret_cast<Value*>(reinterpret_cast<char*>(base) + offset);
+}
+inline const Value& ConstAt(const Value* constants, int32_t offset) {
+  return *reinterpret_cast<const Value*>(reinterpret_cast<const char*>(constants) + offset);
+}
+inline void SetInt(Value& d, int64_t x) {
+  d.tag = Tag::kInt;
+  d.i = x;
+}
+inline void SetFloat(Value& d, double x) {
+  d.tag = Tag::kFloat;
+  d.f = x;
+}
+
+// Inline-cache fields live in code shared by every instance of a module, possibly on
+// several threads: relaxed atomics, and every cached position is validated before use.
+inline uint32_t CacheLoad(const uint8_t* field) {
+  return std::atomic_ref<uint32_t>(*const_cast<uint32_t*>(reinterpret_cast<const uint32_t*>(field)))
+      .load(std::memory_order_relaxed);
+}
+inline void CacheStore(const uint8_t* field, uint32_t v) {
+  std::atomic_ref<uint32_t>(*const_cast<uint32_t*>(reinterpret_cast<const uint32_t*>(field)))
+      .store(v, std::memory_order_relaxed);
+}
+// The cached entry of `m` when it still holds the interned constant `key`.
+inline MapEntry* CachedEntry(Map* m, uint32_t at, const Value& key) {
+  if (at < m->used) {
+    MapEntry* e = &m->entries[at];
+    if (e->key.o == key.o && e->key.tag == Tag::kString) return e;
+  }
+  return nullptr;
+}
+
+// Comparisons with the int and float cases inline; everything else (mixed numbers,
+// strings, type errors) through the shared helpers.
+inline bool TestEq(const Value& a, const Value& b) {
+  if (a.tag == Tag::kInt && b.tag == Tag::kInt) return a.i == b.i;
+  return ValuesEqual(a, b);
+}
+inline bool TestNe(const Value& a, const Value& b) { return !TestEq(a, b); }
+#define TRINITY_ORDERED_TEST(Name, op, wire)                                      \
+  inline bool Test##Name(const Value& a, const Value& b) {                       \
+    if (a.tag == Tag::kInt && b.tag == Tag::kInt) return a.i op b.i;             \
+    if (a.tag == Tag::kFloat && b.tag == Tag::kFloat) return a.f op b.f;         \
+    return CompareOp(Op::wire, a, b);                                            \
+  }                                                                              \
+  inline bool Test##Name##I(const Value& a, int64_t k) {                         \
+    if (a.tag == Tag::kInt) return a.i op k;                                     \
+    return CompareOp(Op::wire, a, Value::Int(k));                                \
+  }
+TRINITY_ORDERED_TEST(Lt, <, kLt)
+TRINITY_ORDERED_TEST(Le, <=, kLe)
+TRINITY_ORDERED_TEST(Gt, >, kGt)
+TRINITY_ORDERED_TEST(Ge, >=, kGe)
+#undef TRINITY_ORDERED_TEST
+inline bool TestEqI(const Value& a, int64_t k) {
+  if (a.tag == Tag::kInt) return a.i == k;
+  return ValuesEqual(a, Value::Int(k));
+}
+inline bool TestNeI(const Value& a, int64_t k) { return !TestEqI(a, k); }
+
+template <FastOp op>
+constexpr size_t kSize = InfoOf(op).size();
+
+// Before a trap unwinds, each frame's fast position becomes the wire position it stands
+// for, so MakeTrap reports function and line exactly as the reference tier does. `ip` is
+// the instruction the innermost frame was executing; callers hold return addresses.
+void FramesToWirePositions(Instance::Impl& vm, const FastModule& fm, const uint8_t* ip) {
+  for (size_t d = vm.depth; d-- > 0;) {
+    Frame& frame = vm.frames[d];
+    const FastFunction& fn = fm.functions[frame.function];
+    size_t offset = d + 1 == vm.depth
+                        ? static_cast<size_t>(ip - fn.code)
+                        : static_cast<size_t>(reinterpret_cast<const uint8_t*>(frame.fast_ip) - fn.code) - 1;
+    frame.ip = fn.wire->code.data() + fn.WirePcAt(offset) + 1;
+  }
+}
+
+// GCC would otherwise merge the handlers' identical tails (cross-jumping, GCSE), folding
+// their indirect jumps into a few shared ones that predict badly.
+#if defined(__GNUC__) && !defined(__clang__)
+#define TRINITY_DISTINCT_TAILS __attribute__((optimize("no-gcse", "no-crossjumping")))
+#else
+#define TRINITY_DISTINCT_TAILS
+#endif
+
+// The loop. Called with `handlers_out` it only reports its handler table (label addresses
+// exist only inside this function) for the translator to write into instructions.
+TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint32_t entry, const Value* args, size_t argc,
+                             const void* const** handlers_out) {
+  static const void* const kHandlers[kFastOpCount] = {
+#define TRINITY_FAST_LABEL(name, mnemonic, operands) &&L_##name,
+      TRINITY_FAST_OPS(TRINITY_FAST_LABEL)
+#undef TRINITY_FAST_LABEL
+  };
+  if (handlers_out != nullptr) {
+    *handlers_out = kHandlers;
+    return Value::Nil();
+  }
+  Instance::Impl& vm = *vm_ptr;
+  const FastModule& fm = *vm.module->executable.fast();
+  Heap& heap = vm.heap;
+  Frame* const frames = vm.frames.data();
+  Value* const stack_begin = vm.stack.data();
+  Value* const stack_end = stack_begin + vm.stack.size();
+  const Value* const K = vm.constants.data();
+  Value* const G = vm.globals.data();
+  const size_t depth_limit = std::min<size_t>(vm.options.limits.max_depth, vm.frames.size());
+
+  int64_t budget = vm.BeginRun();  // fuel steps left before the next slow safepoint
+  const uint8_t* ip = nullptr;      // the instruction being executed
+  Value* base = nullptr;            // the current frame's slot 0
+  Closure* closure = nullptr;       // the current frame's closure, for load_capture
+
+#define F(i) Field(ip, i)
+#define S(i) SlotAt(base, F(i))
+#define KV(i) ConstAt(K, F(i))
+#define DISPATCH() goto* HandlerAt(ip)
+#define NEXT(name)                       \
+  do {                                   \
+    ip += kSize<FastOp::k##name>;        \
+    DISPATCH();                          \
+  } while (0)
+  // Fuel and the collector, exactly where the reference tier checks them: `top` is where
+  // the reference tier's stack pointer would be, the end of what the collector must scan.
+#define SAFEPOINT(top)                                              \
+  do {                                                              \
+    if (--budget <= 0 || heap.ShouldCollect()) {                    \
+      budget = vm.SafepointSlow(budget, (top));                     \
+    }                                                               \
+  } while (0)
+  // Pushes a frame for `fn` whose arguments start at `at`; the checks went first.
+#define ENTER(fn, at, result_slot, cl, return_ip)                                  \
+  do {                                                                             \
+    for (Value *p_ = (at) + (fn)->arity, *e_ = (at) + (fn)->num_locals; p_ < e_; ++p_) \
+      *p_ = Value::Nil();                                                          \
+    frames[vm.depth - 1].fast_ip = reinterpret_cast<const FastInsn*>(return_ip);   \
+    Frame& f_ = frames[vm.depth++];                                                \
+    f_.function = (fn)->index;                                                     \
+    f_.base = (at);                                                                \
+    f_.result = (result_slot);                                                     \
+    f_.closure = (cl);                                                             \
+    base = (at);                                                                   \
+    closure = (cl);                                                                \
+    ip = (fn)->code;                                                               \
+  } while (0)
+
+  try {
+    if (static_cast<size_t>(stack_end - stack_begin) < argc + 1) {
+      ThrowTrap(TrapKind::kStackOverflow, "value stack exhausted");
+    }
+    Value* result_slot = stack_begin;
+    *result_slot = Value::Nil();
+    for (size_t i = 0; i < argc; ++i) result_slot[1 + i] = args[i];
+    const FastFunction* fn = &fm.functions[entry];
+    Value* at = result_slot + 1;
+    vm.CheckCall(*fn->wire, at, nullptr);
+    for (Value* p = at + fn->arity; p < at + fn->num_locals; ++p) *p = Value::Nil();
+    Frame& first = frames[vm.depth++];
+    first.function = entry;
+    first.base = at;
+    first.result = result_slot;
+    first.closure = nullptr;
+    base = at;
+    ip = fn->code;
+    DISPATCH();
+
+    // --- moves and constants ---------------------------------------------------------
+  L_Mov:
+    S(0) = S(1);
+    NEXT(Mov);
+  L_LoadInt:
+    SetInt(S(0), F(1));
+    NEXT(LoadInt);
+  L_LoadConst:
+    S(0) = KV(1);
+    NEXT(LoadConst);
+  L_LoadNil:
+    S(0) = Value::Nil();
+    NEXT(LoadNil);
+  L_LoadTrue:
+    S(0) = Value::Bool(true);
+    NEXT(LoadTrue);
+  L_LoadFalse:
+    S(0) = Value::Bool(false);
+    NEXT(LoadFalse);
+  L_LoadGlobal:
+    S(0) = G[F(1)];
+    NEXT(LoadGlobal);
+  L_StoreGlobal:
+    G[F(0)] = S(1);
+    NEXT(StoreGlobal);
+  L_LoadCapture:
+    S(0) = closure->captures[F(1)];
+    NEXT(LoadCapture);
+  L_NewBox: {
+    Value v = S(1);
+    S(0) = Value::Object(Tag::kBox, heap.NewBox(v));
+    NEXT(NewBox);
+  }
+  L_BoxGet: {
+    Value v = CheckedBox(S(1), "box_get")->value;
+    S(0) = v;
+    NEXT(BoxGet);
+  }
+  L_BoxSet:
+    CheckedBox(S(0), "box_set")->value = S(1);
+    NEXT(BoxSet);
+  L_Swap:
+    std::swap(S(0), S(1));
+    NEXT(Swap);
+
+    // --- arithmetic: int and float inline, the rest through Arith ---------------------
+#define TRINITY_ARITH(Name, wire, int_ok, int_expr, float_expr)                      \
+  L_##Name: {                                                                        \
+    const Value& a = S(1);                                                           \
+    const Value& b = S(2);                                                           \
+    if (a.tag == Tag::kInt && b.tag == Tag::kInt) {                                  \
+      const int64_t x = a.i, y = b.i;                                                \
+      if (int_ok) {                                                                  \
+        SetInt(S(0), int_expr);                                                      \
+        NEXT(Name);                                                                  \
+      }                                                                              \
+    } else if (a.tag == Tag::kFloat && b.tag == Tag::kFloat) {                       \
+      const double x = a.f, y = b.f;                                                 \
+      SetFloat(S(0), float_expr);                                                    \
+      NEXT(Name);                                                                    \
+    }                                                                                \
+    Value r = Arith(vm, Op::wire, a, b);                                             \
+    S(0) = r;                                                                        \
+    NEXT(Name);                                                                      \
+  }                                                                                  \
+  L_##Name##I: {                                                                     \
+    const Value& a = S(1);                                                           \
+    if (a.tag == Tag::kInt) {                                                        \
+      const int64_t x = a.i, y = F(2);                                               \
+      if (int_ok) {                                                                  \
+        SetInt(S(0), int_expr);                                                      \
+        NEXT(Name##I);                                                               \
+      }                                                                              \
+    } else if (a.tag == Tag::kFloat) {                                               \
+      const double x = a.f, y = static_cast<double>(F(2));                           \
+      SetFloat(S(0), float_expr);                                                    \
+      NEXT(Name##I);                                                                 \
+    }                                                                                \
+    Value k = Value::Int(F(2));                                                      \
+    Value r = F(3) ? Arith(vm, Op::wire, k, a) : Arith(vm, Op::wire, a, k);          \
+    S(0) = r;                                                                        \
+    NEXT(Name##I);                                                                   \
+  }                                                                                  \
+  L_##Name##F: {                                                                     \
+    const Value& a = S(1);                                                           \
+    const Value& k = KV(2);                                                          \
+    if (a.tag == Tag::kFloat || a.tag == Tag::kInt) {                                \
+      const double x = AsDouble(a), y = k.f;                                         \
+      SetFloat(S(0), float_expr);                                                    \
+      NEXT(Name##F);                                                                 \
+    }                                                                                \
+    Value r = F(3) ? Arith(vm, Op::wire, k, a) : Arith(vm, Op::wire, a, k);          \
+    S(0) = r;                                                                        \
+    NEXT(Name##F);                                                                   \
+  }
+    TRINITY_ARITH(Add, kAdd, true, WrapAdd(x, y), x + y)
+    TRINITY_ARITH(Sub, kSub, true, WrapSub(x, y), x - y)
+    TRINITY_ARITH(Mul, kMul, true, WrapMul(x, y), x * y)
+    TRINITY_ARITH(Div, kDiv, y > 0, x / y, x / y)
+    TRINITY_ARITH(Mod, kMod, y > 0, x % y, std::fmod(x, y))
+#undef TRINITY_ARITH
+
+  L_Neg: {
+    const Value& a = S(1);
+    if (a.tag == Tag::kInt) {
+      SetInt(S(0), WrapSub(0, a.i));
+    } else {
+      Value r = Negate(a);
+      S(0) = r;
+    }
+    NEXT(Neg);
+  }
+  L_Not:
+    S(0) = Value::Bool(!S(1).Truthy());
+    NEXT(Not);
+  L_BitNot: {
+    Value r = BitNot(S(1));
+    S(0) = r;
+    NEXT(BitNot);
+  }
+#define TRINITY_BITS(Name, wire)                                \
+  L_##Name: {                                                   \
+    Value r = BitOp(Op::wire, S(1), S(2));                      \
+    S(0) = r;                                                   \
+    NEXT(Name);                                                 \
+  }
+    TRINITY_BITS(BitAnd, kBitAnd)
+    TRINITY_BITS(BitOr, kBitOr)
+    TRINITY_BITS(BitXor, kBitXor)
+    TRINITY_BITS(Shl, kShl)
+    TRINITY_BITS(Shr, kShr)
+#undef TRINITY_BITS
+
+    // --- comparisons: to a bool, or fused with the conditional jump after them --------
+#define TRINITY_COMPARE(Name)                                                   \
+  L_##Name: {                                                                   \
+    bool r = Test##Name(S(1), S(2));                                            \
+    S(0) = Value::Bool(r);                                                      \
+    NEXT(Name);                                                                 \
+  }                                                                             \
+  L_JumpIf##Name:                                                               \
+    if (Test##Name(S(0), S(1))) {                                               \
+      ip += F(2);                                                               \
+      DISPATCH();                                                               \
+    }                                                                           \
+    NEXT(JumpIf##Name);                                                         \
+  L_JumpIfNot##Name:                                                            \
+    if (!Test##Name(S(0), S(1))) {                                              \
+      ip += F(2);                                                               \
+      DISPATCH();                                                               \
+    }                                                                           \
+    NEXT(JumpIfNot##Name);                                                      \
+  L_JumpIf##Name##I:                                                            \
+    if (Test##Name##I(S(0), F(1))) {                                            \
+      ip += F(2);                                                               \
+      DISPATCH();                                                               \
+    }                                                                           \
+    NEXT(JumpIf##Name##I);                                                      \
+  L_JumpIfNot##Name##I:                                                         \
+    if (!Test##Name##I(S(0), F(1))) {                                           \
+      ip += F(2);                                                               \
+      DISPATCH();                                                               \
+    }                                                                           \
+    NEXT(JumpIfNot##Name##I);
+    TRINITY_COMPARE(Eq)
+    TRINITY_COMPARE(Ne)
+    TRINITY_COMPARE(Lt)
+    TRINITY_COMPARE(Le)
+    TRINITY_COMPARE(Gt)
+    TRINITY_COMPARE(Ge)
+#undef TRINITY_COMPARE
+
+    // --- jumps; a taken backward jump is a safepoint, as in the reference tier -------
+  L_Jump:
+    ip += F(0);
+    DISPATCH();
+  L_Loop:
+    SAFEPOINT(&S(1));
+    ip += F(0);
+    DISPATCH();
+  L_JumpIfTrue:
+    if (S(0).Truthy()) {
+      ip += F(1);
+      DISPATCH();
+    }
+    NEXT(JumpIfTrue);
+  L_JumpIfFalse:
+    if (!S(0).Truthy()) {
+      ip += F(1);
+      DISPATCH();
+    }
+    NEXT(JumpIfFalse);
+  L_LoopIfTrue:
+    if (S(0).Truthy()) {
+      SAFEPOINT(&S(2));
+      ip += F(1);
+      DISPATCH();
+    }
+    NEXT(LoopIfTrue);
+  L_LoopIfFalse:
+    if (!S(0).Truthy()) {
+      SAFEPOINT(&S(2));
+      ip += F(1);
+      DISPATCH();
+    }
+    NEXT(LoopIfFalse);
+
+    // --- calls ---------------------------------------------------------------------------
+  L_Call: {
+    const FastFunction* callee;
+    std::memcpy(&callee, ip + FastOperandOffset(2), sizeof callee);
+    Value* at = &S(0);
+    SAFEPOINT(at + callee->arity);
+    if (vm.depth >= depth_limit || static_cast<size_t>(stack_end - at) < callee->frame_slots ||
+        callee->num_captures != 0) {
+      vm.CheckCall(*callee->wire, at, nullptr);  // raises the trap the reference tier raises
+    }
+    Value* result = &S(1);
+    const uint8_t* return_ip = ip + kSize<FastOp::kCall>;
+    ENTER(callee, at, result, nullptr, return_ip);
+    DISPATCH();
+  }
+  L_CallValue: {
+    Value* callee_slot = &S(0);
+    const uint32_t n = static_cast<uint32_t>(F(1));
+    SAFEPOINT(callee_slot + 1 + n);
+    Closure* cl = CallableClosure(*callee_slot, *vm.module, n);
+    const FastFunction* callee = &fm.functions[cl->function];
+    Closure* frame_closure = cl->num_captures ? cl : nullptr;
+    Value* at = callee_slot + 1;
+    if (vm.depth >= depth_limit || static_cast<size_t>(stack_end - at) < callee->frame_slots ||
+        callee->num_captures != (frame_closure ? frame_closure->num_captures : 0)) {
+      vm.CheckCall(*callee->wire, at, frame_closure);
+    }
+    Value* result = &S(2);
+    const uint8_t* return_ip = ip + kSize<FastOp::kCallValue>;
+    ENTER(callee, at, result, frame_closure, return_ip);
+    DISPATCH();
+  }
+  L_CallHost: {
+    Value* first = &S(1);
+    const uint8_t n = static_cast<uint8_t>(F(3));
+    vm.sp = first + n;
+    Value v = vm.CallHost(static_cast<uint32_t>(F(2)), first, n,
+                          static_cast<uint64_t>(vm.fuel_chunk - budget));
+    S(0) = v;
+    NEXT(CallHost);
+  }
+  L_CallBuiltin: {
+    Value v = CallBuiltin(vm, static_cast<Builtin>(F(2)), &S(1), F(3));
+    S(0) = v;
+    NEXT(CallBuiltin);
+  }
+  L_Return: {
+    Value v = S(0);
+    Frame& done = frames[--vm.depth];
+    *done.result = v;
+    if (vm.depth == 0) {
+      vm.ChargeFuelAtReturn(budget);  // allocation in the last straight-line steps counts too
+      vm.sp = stack_begin;
+      return v;
+    }
+    const Frame& caller = frames[vm.depth - 1];
+    ip = reinterpret_cast<const uint8_t*>(caller.fast_ip);
+    base = caller.base;
+    closure = caller.closure;
+    DISPATCH();
+  }
+  L_ReturnNil: {
+    Frame& done = frames[--vm.depth];
+    *done.result = Value::Nil();
+    if (vm.depth == 0) {
+      vm.ChargeFuelAtReturn(budget);
+      vm.sp = stack_begin;
+      return Value::Nil();
+    }
+    const Frame& caller = frames[vm.depth - 1];
+    ip = reinterpret_cast<const uint8_t*>(caller.fast_ip);
+    base = caller.base;
+    closure = caller.closure;
+    DISPATCH();
+  }
+
+    // --- functions and containers ---------------------------------------------------
+  L_PushFunc: {
+    Value f = FunctionValue(vm, static_cast<uint32_t>(F(1)));
+    S(0) = f;
+    NEXT(PushFunc);
+  }
+  L_MakeClosure: {
+    Value c = NewClosureFrom(vm, static_cast<uint32_t>(F(1)), &S(2), static_cast<uint32_t>(F(3)));
+    S(0) = c;
+    NEXT(MakeClosure);
+  }
+  L_NewArray: {
+    Value a = NewArrayFrom(vm, &S(1), static_cast<uint32_t>(F(2)));
+    S(0) = a;
+    NEXT(NewArray);
+  }
+  L_NewMap: {
+    Value m = NewMapFrom(vm, &S(1), static_cast<uint32_t>(F(2)));
+    S(0) = m;
+    NEXT(NewMap);
+  }
+  L_IndexGet: {
+    const Value& c = S(1);
+    const Value& k = S(2);
+    if (c.tag == Tag::kArray && k.tag == Tag::kInt &&
+        static_cast<uint64_t>(k.i) < AsArray(c)->size) {
+      S(0) = AsArray(c)->items[k.i];
+    } else {
+      Value r = IndexGet(vm, c, k);
+      S(0) = r;
+    }
+    NEXT(IndexGet);
+  }
+  L_IndexSet: {
+    const Value& c = S(0);
+    const Value& k = S(1);
+    if (c.tag == Tag::kArray && k.tag == Tag::kInt &&
+        static_cast<uint64_t>(k.i) < AsArray(c)->size) {
+      AsArray(c)->items[k.i] = S(2);
+    } else {
+      IndexSet(vm, c, k, S(2));
+    }
+    NEXT(IndexSet);
+  }
+  L_GetField: {
+    // m.k with a constant string key: the entry position cached in the instruction is
+    // tried first; interned constants make the key check a pointer compare.
+    const Value& c = S(1);
+    const Value& key = KV(2);
+    const uint8_t* cache = ip + FastOperandOffset(3);
+    if (c.tag == Tag::kMap) {
+      Map* m = AsMap(c);
+      if (MapEntry* e = CachedEntry(m, CacheLoad(cache), key)) {
+        S(0) = e->value;
+        NEXT(GetField);
+      }
+      if (MapEntry* e = heap.MapFind(m, key)) {
+        CacheStore(cache, static_cast<uint32_t>(e - m->entries));
+        S(0) = e->value;
+        NEXT(GetField);
+      }
+    }
+    Value r = IndexGet(vm, c, key);  // not a map, or the key is missing: the shared trap
+    S(0) = r;
+    NEXT(GetField);
+  }
+  L_SetField: {
+    const Value& c = S(0);
+    const Value& key = KV(1);
+    const uint8_t* cache = ip + FastOperandOffset(3);
+    if (c.tag == Tag::kMap) {
+      Map* m = AsMap(c);
+      if (MapEntry* e = CachedEntry(m, CacheLoad(cache), key)) {
+        e->value = S(2);
+        NEXT(SetField);
+      }
+      MapEntry* e = heap.MapSet(m, key, S(2));
+      CacheStore(cache, static_cast<uint32_t>(e - m->entries));
+      NEXT(SetField);
+    }
+    IndexSet(vm, c, key, S(2));
+    NEXT(SetField);
+  }
+  L_Len: {
+    Value r = Length(S(1));
+    S(0) = r;
+    NEXT(Len);
+  }
+  L_ArrayPush:
+    ArrayPushChecked(vm, S(0), S(1));
+    NEXT(ArrayPush);
+  L_ArrayPop: {
+    Value r = ArrayPopChecked(S(1));
+    S(0) = r;
+    NEXT(ArrayPop);
+  }
+  L_Slice: {
+    Value r = Slice(vm, S(1), S(2), S(3));
+    S(0) = r;
+    NEXT(Slice);
+  }
+    // The cursor is written first, then value and key: the order in which the reference
+    // tier's iter_next and the two store_locals after it write them.
+#define TRINITY_ITER(Name, on_exhausted)                     \
+  L_##Name: {                                                \
+    Value* loop = &S(0);                                     \
+    IterStep step;                                           \
+    if (IterNext(vm, loop[0], loop[1], &step)) {             \
+      loop[1] = step.next_cursor;                            \
+      S(2) = step.value;                                     \
+      S(1) = step.key;                                       \
+      NEXT(Name);                                            \
+    }                                                        \
+    on_exhausted;                                            \
+    ip += F(3);                                              \
+    DISPATCH();                                              \
+  }
+    TRINITY_ITER(IterNext, (void)0)
+    TRINITY_ITER(IterNextLoop, SAFEPOINT(&S(4)))
+#undef TRINITY_ITER
+  L_Trap:
+    RaiseError(vm, S(0));
+#undef ENTER
+#undef SAFEPOINT
+#undef NEXT
+#undef DISPATCH
+#undef KV
+#undef S
+#undef F
+  } catch (VmTrap& t) {
+    FramesToWirePositions(vm, fm, ip);
+    return Err(vm.UnwindTrap(t, budget, vm.depth));
+  }
+}
+
+}  // namespace
+
+Result<Value, Trap> Instance::Impl::RunFast(uint32_t entry, const Value* args, size_t argc) {
+  return FastLoop(this, entry, args, argc, nullptr);
+}
+
+const void* const* FastHandlerTable() {
+  static const void* const* table = [] {
+    const void* const* t = nullptr;
+    (void)FastLoop(nullptr, 0, nullptr, 0, &t);
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace trinity
