@@ -124,6 +124,14 @@ Result<Unit, Failure> ApplyRunWord(CliArgs& args, const std::string& flag, const
     } else {
       return Usage("--isolate expects none, mpk or process, got '" + value + "'");
     }
+  } else if (flag == "--tier") {
+    if (value == "fast") {
+      args.tier = ExecutionTier::kFast;
+    } else if (value == "reference") {
+      args.tier = ExecutionTier::kReference;
+    } else {
+      return Usage("--tier expects fast or reference, got '" + value + "'");
+    }
   } else {
     if (value.empty()) return Usage(flag + " needs a path");
     if (flag == "--allow-read") args.allow_read.push_back(value);
@@ -134,7 +142,7 @@ Result<Unit, Failure> ApplyRunWord(CliArgs& args, const std::string& flag, const
 }
 
 bool IsRunWord(const std::string& flag) {
-  return flag == "--sandbox" || flag == "--isolate" || flag == "--allow-read" ||
+  return flag == "--sandbox" || flag == "--isolate" || flag == "--tier" || flag == "--allow-read" ||
          flag == "--allow-write" || flag == "--allow-append";
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/result.h"
+#include "runtime/trinity.h"
 #include "tools/cli_status.h"
 
 namespace trinity::cli {
@@ -31,6 +32,7 @@ struct CliArgs {
   std::vector<std::string> plugin_args;  // run: after `--`
   std::string sandbox;                   // run, attest: "strict", "server", "none"; "" = default
   Isolate isolate = Isolate::kDefault;
+  ExecutionTier tier = ExecutionTier::kFast;  // run --tier
   std::vector<std::string> allow_read, allow_write, allow_append;  // run: grants
   std::string policy_action;             // policy: "show" or "list"
   std::string policy_name;               // policy show NAME

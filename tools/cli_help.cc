@@ -44,6 +44,9 @@ options:
   --max-heap BYTES    heap limit of the instance; suffixes k, m, g allowed (default 256m)
   --max-depth N       nested plugin calls allowed (default 512)
   --timeout MS        wall-clock limit per call in milliseconds; 0 = none
+  --tier TIER         fast (default): the translated register-form interpreter;
+                      reference: the simple interpreter over the wire bytecode, the
+                      oracle the fast tier is tested against (same output, traps, fuel)
 
 confinement (see `trinity policy show NAME`):
   --sandbox POLICY    strict, server or none: the seccomp policy the process (or worker)

@@ -94,6 +94,7 @@ int RunHere(const CliArgs& args, const SandboxPlan& plan,
   if (!host) return Report(host.error());
   InstanceOptions options;
   options.limits = LimitsFrom(args);
+  options.tier = args.tier;
   options.print = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
   // Declared before the instance, which must be destroyed first.
   std::unique_ptr<isolation::MpkDomain> domain;
@@ -158,7 +159,13 @@ int RunCommand(const CliArgs& args) {
   }
 
   const SandboxPlan plan = PlanSandbox(args);
-  if (plan.isolate == Isolate::kProcess) return RunInWorker(args, plan, input.value(), m, entry);
+  if (plan.isolate == Isolate::kProcess) {
+    if (args.tier != ExecutionTier::kFast) {
+      return Report(Failure{kExitUsage, "trinity: --tier=reference runs in this process only; "
+                                        "drop --isolate=process\n"});
+    }
+    return RunInWorker(args, plan, input.value(), m, entry);
+  }
   return RunHere(args, plan, module.value(), entry);
 }
 
