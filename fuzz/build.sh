@@ -74,7 +74,8 @@ wait_all() {
 
 echo "build.sh: MODE=$MODE CXX=$CXX OUT=$OUT"
 LIB_OBJS=()
-for src in runtime/*.cc lang/*.cc fuzz/checked_run.cc fuzz/invariants.cc fuzz/module_generator.cc; do
+for src in runtime/*.cc lang/*.cc fuzz/checked_run.cc fuzz/differential_run.cc fuzz/invariants.cc \
+           fuzz/module_generator.cc; do
   obj="$OUT/obj/$(echo "${src%.cc}" | tr / _).o"
   LIB_OBJS+=("$obj")
   run_job "$src" "$obj"
