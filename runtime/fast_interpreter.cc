@@ -15,6 +15,9 @@
 #include "runtime/fast_translate.h"
 #include "runtime/interpreter.h"
 #include "runtime/value_ops.h"
+#ifdef TRINITY_FAST_PROFILE
+#include "runtime/fast_profile.h"
+#endif
 
 namespace trinity {
 namespace {
@@ -147,7 +150,15 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
 #define F(i) Field(ip, i)
 #define S(i) SlotAt(base, F(i))
 #define KV(i) ConstAt(K, F(i))
+#ifdef TRINITY_FAST_PROFILE
+#define DISPATCH()                                   \
+  do {                                               \
+    CountFastStep(kHandlers, HandlerAt(ip));         \
+    goto* HandlerAt(ip);                             \
+  } while (0)
+#else
 #define DISPATCH() goto* HandlerAt(ip)
+#endif
 #define NEXT(name)                       \
   do {                                   \
     ip += kSize<FastOp::k##name>;        \
