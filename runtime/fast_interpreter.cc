@@ -140,12 +140,17 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
   Value* const stack_end = stack_begin + vm.stack.size();
   const Value* const K = vm.constants.data();
   Value* const G = vm.globals.data();
-  const size_t depth_limit = std::min<size_t>(vm.options.limits.max_depth, vm.frames.size());
+  // A call from frame `fp` needs the depth check of CheckCall only when fp reaches this.
+  Frame* const last_caller =
+      frames + std::min<size_t>(vm.options.limits.max_depth, vm.frames.size()) - 1;
 
   int64_t budget = vm.BeginRun();  // fuel steps left before the next slow safepoint
   const uint8_t* ip = nullptr;      // the instruction being executed
   Value* base = nullptr;            // the current frame's slot 0
-  Closure* closure = nullptr;       // the current frame's closure, for load_capture
+  // The current frame. vm.depth (= fp - frames + 1) is brought up to date only before
+  // code outside the loop reads it: slow safepoints, call checks, traps.
+  Frame* fp = nullptr;
+#define SYNC_DEPTH() (vm.depth = fp ? static_cast<size_t>(fp - frames + 1) : 0)
 
 #define F(i) Field(ip, i)
 #define S(i) SlotAt(base, F(i))
@@ -169,6 +174,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
 #define SAFEPOINT(top)                                              \
   do {                                                              \
     if (--budget <= 0 || heap.ShouldCollect()) {                    \
+      SYNC_DEPTH();                                                 \
       budget = vm.SafepointSlow(budget, (top));                     \
     }                                                               \
   } while (0)
@@ -177,14 +183,13 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
   do {                                                                             \
     for (Value *p_ = (at) + (fn)->arity, *e_ = (at) + (fn)->num_locals; p_ < e_; ++p_) \
       *p_ = Value::Nil();                                                          \
-    frames[vm.depth - 1].fast_ip = reinterpret_cast<const FastInsn*>(return_ip);   \
-    Frame& f_ = frames[vm.depth++];                                                \
-    f_.function = (fn)->index;                                                     \
-    f_.base = (at);                                                                \
-    f_.result = (result_slot);                                                     \
-    f_.closure = (cl);                                                             \
+    fp->fast_ip = reinterpret_cast<const FastInsn*>(return_ip);                    \
+    ++fp;                                                                          \
+    fp->function = (fn)->index;                                                    \
+    fp->base = (at);                                                               \
+    fp->result = (result_slot);                                                    \
+    fp->closure = (cl);                                                            \
     base = (at);                                                                   \
-    closure = (cl);                                                                \
     ip = (fn)->code;                                                               \
   } while (0)
 
@@ -199,11 +204,11 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     Value* at = result_slot + 1;
     vm.CheckCall(*fn->wire, at, nullptr);
     for (Value* p = at + fn->arity; p < at + fn->num_locals; ++p) *p = Value::Nil();
-    Frame& first = frames[vm.depth++];
-    first.function = entry;
-    first.base = at;
-    first.result = result_slot;
-    first.closure = nullptr;
+    fp = frames;
+    fp->function = entry;
+    fp->base = at;
+    fp->result = result_slot;
+    fp->closure = nullptr;
     base = at;
     ip = fn->code;
     DISPATCH();
@@ -234,7 +239,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     G[F(0)] = S(1);
     NEXT(StoreGlobal);
   L_LoadCapture:
-    S(0) = closure->captures[F(1)];
+    S(0) = fp->closure->captures[F(1)];
     NEXT(LoadCapture);
   L_NewBox: {
     Value v = S(1);
@@ -421,8 +426,8 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     std::memcpy(&callee, ip + FastOperandOffset(2), sizeof callee);
     Value* at = &S(0);
     SAFEPOINT(at + callee->arity);
-    if (vm.depth >= depth_limit || static_cast<size_t>(stack_end - at) < callee->frame_slots ||
-        callee->num_captures != 0) {
+    if (fp >= last_caller || at + callee->frame_slots > stack_end || callee->num_captures != 0) {
+      SYNC_DEPTH();
       vm.CheckCall(*callee->wire, at, nullptr);  // raises the trap the reference tier raises
     }
     Value* result = &S(1);
@@ -438,8 +443,9 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     const FastFunction* callee = &fm.functions[cl->function];
     Closure* frame_closure = cl->num_captures ? cl : nullptr;
     Value* at = callee_slot + 1;
-    if (vm.depth >= depth_limit || static_cast<size_t>(stack_end - at) < callee->frame_slots ||
+    if (fp >= last_caller || at + callee->frame_slots > stack_end ||
         callee->num_captures != (frame_closure ? frame_closure->num_captures : 0)) {
+      SYNC_DEPTH();
       vm.CheckCall(*callee->wire, at, frame_closure);
     }
     Value* result = &S(2);
@@ -461,35 +467,26 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     S(0) = v;
     NEXT(CallBuiltin);
   }
-  L_Return: {
-    Value v = S(0);
-    Frame& done = frames[--vm.depth];
-    *done.result = v;
-    if (vm.depth == 0) {
-      vm.ChargeFuelAtReturn(budget);  // allocation in the last straight-line steps counts too
-      vm.sp = stack_begin;
-      return v;
-    }
-    const Frame& caller = frames[vm.depth - 1];
-    ip = reinterpret_cast<const uint8_t*>(caller.fast_ip);
-    base = caller.base;
-    closure = caller.closure;
-    DISPATCH();
-  }
-  L_ReturnNil: {
-    Frame& done = frames[--vm.depth];
-    *done.result = Value::Nil();
-    if (vm.depth == 0) {
-      vm.ChargeFuelAtReturn(budget);
-      vm.sp = stack_begin;
-      return Value::Nil();
-    }
-    const Frame& caller = frames[vm.depth - 1];
-    ip = reinterpret_cast<const uint8_t*>(caller.fast_ip);
-    base = caller.base;
-    closure = caller.closure;
-    DISPATCH();
-  }
+#define RETURN(value)                                                                      \
+  do {                                                                                     \
+    Value v_ = (value);                                                                    \
+    *fp->result = v_;                                                                      \
+    if (fp == frames) {                                                                    \
+      vm.depth = 0;                                                                        \
+      vm.ChargeFuelAtReturn(budget); /* allocation in the last straight-line steps too */ \
+      vm.sp = stack_begin;                                                                 \
+      return v_;                                                                           \
+    }                                                                                      \
+    --fp;                                                                                  \
+    ip = reinterpret_cast<const uint8_t*>(fp->fast_ip);                                   \
+    base = fp->base;                                                                       \
+    DISPATCH();                                                                            \
+  } while (0)
+  L_Return:
+    RETURN(S(0));
+  L_ReturnNil:
+    RETURN(Value::Nil());
+#undef RETURN
 
     // --- functions and containers ---------------------------------------------------
   L_PushFunc: {
@@ -621,9 +618,11 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
 #undef S
 #undef F
   } catch (VmTrap& t) {
+    SYNC_DEPTH();
     FramesToWirePositions(vm, fm, ip);
     return Err(vm.UnwindTrap(t, budget, vm.depth));
   }
+#undef SYNC_DEPTH
 }
 
 }  // namespace

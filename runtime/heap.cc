@@ -3,6 +3,7 @@
 // limit holds, and Heap::bytes() returns to zero once everything is freed.
 #include "runtime/heap.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -50,6 +51,7 @@ void* Heap::Allocate(size_t bytes) {
   }
   bytes_ += bytes;
   work_bytes_ += bytes;
+  CountDown(bytes);
   return p;
 }
 
@@ -369,6 +371,14 @@ void Heap::ScheduleNextCollection() {
   size_t growth = live > kMinCollectionBytes ? live : kMinCollectionBytes;
   if (growth > headroom / 2) growth = headroom / 2;
   next_collection_ = live + growth;
+  Rearm();
+}
+
+void Heap::Rearm() {
+  int64_t to_collection = static_cast<int64_t>(next_collection_) - static_cast<int64_t>(bytes_);
+  int64_t to_quantum = static_cast<int64_t>(kWorkQuantum) - static_cast<int64_t>(work_bytes_);
+  countdown_ = std::min(to_collection, to_quantum);
+  attention_ = countdown_ <= 0;
 }
 
 void Heap::FreeObject(Obj* o) {
