@@ -121,7 +121,24 @@ struct Function;
   X(Slice, "slice", "dsss")                                                            \
   X(IterNext, "iter", "sddj")                                                          \
   X(IterNextLoop, "iterloop", "sddjt")                                                 \
-  X(Trap, "trap", "s")
+  X(Trap, "trap", "s")                                                                 \
+  /* Superinstructions (bench/results/opcode_pairs.md). A back-edge fused with the     \
+     loop head: the safepoint, then the head's int (and float) case inline; any other  \
+     case continues at the head instruction itself (field 3), which does it the general \
+     way and raises its own traps. */                                                  \
+  X(LoopLt, "looplt", "ssjjt")                                                         \
+  X(LoopLe, "loople", "ssjjt")                                                         \
+  X(LoopGt, "loopgt", "ssjjt")                                                         \
+  X(LoopGe, "loopge", "ssjjt")                                                         \
+  X(LoopLtI, "looplti", "sijjt")                                                       \
+  X(LoopLeI, "looplei", "sijjt")                                                       \
+  X(LoopGtI, "loopgti", "sijjt")                                                       \
+  X(LoopGeI, "loopgei", "sijjt")                                                       \
+  X(LoopIter, "loopiter", "sddjjt")                                                    \
+  /* for-range / counting while: x += imm; back-edge; x < e (slot or imm); the loop    \
+     variable (d, or -1) = x. Falls through to the general increment when x is no int. */ \
+  X(ForLoop, "forloop", "ssdijjjt")                                                    \
+  X(ForLoopI, "forloopi", "sidijjjt")
 
 enum class FastOp : uint16_t {
 #define TRINITY_FAST_OP_ENUM(name, mnemonic, operands) k##name,

@@ -594,6 +594,15 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
 #define TRINITY_ITER(Name, on_exhausted)                     \
   L_##Name: {                                                \
     Value* loop = &S(0);                                     \
+    if (loop[0].tag == Tag::kArray && loop[1].tag == Tag::kInt && loop[1].i >= 0 && \
+        static_cast<uint64_t>(loop[1].i) < AsArray(loop[0])->size) {              \
+      const int64_t at = loop[1].i;                          \
+      Value v = AsArray(loop[0])->items[at];                 \
+      SetInt(loop[1], at + 1);                               \
+      S(2) = v;                                              \
+      SetInt(S(1), at);                                      \
+      NEXT(Name);                                            \
+    }                                                        \
     IterStep step;                                           \
     if (IterNext(vm, loop[0], loop[1], &step)) {             \
       loop[1] = step.next_cursor;                            \
@@ -610,6 +619,93 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
 #undef TRINITY_ITER
   L_Trap:
     RaiseError(vm, S(0));
+
+    // --- superinstructions: back-edges fused with their loop head ----------------------
+#define TRINITY_LOOP_CMP(Name, op)                                                 \
+  L_Loop##Name: {                                                                  \
+    SAFEPOINT(&S(4));                                                              \
+    const Value& a = S(0);                                                         \
+    const Value& b = S(1);                                                         \
+    if (a.tag == Tag::kInt && b.tag == Tag::kInt) {                                \
+      ip += a.i op b.i ? F(3) + kSize<FastOp::kJumpIfNotLt> : F(2);                \
+      DISPATCH();                                                                  \
+    }                                                                              \
+    if (a.tag == Tag::kFloat && b.tag == Tag::kFloat) {                            \
+      ip += a.f op b.f ? F(3) + kSize<FastOp::kJumpIfNotLt> : F(2);                \
+      DISPATCH();                                                                  \
+    }                                                                              \
+    ip += F(3); /* the head compares the general way */                            \
+    DISPATCH();                                                                    \
+  }                                                                                \
+  L_Loop##Name##I: {                                                               \
+    SAFEPOINT(&S(4));                                                              \
+    const Value& a = S(0);                                                         \
+    if (a.tag == Tag::kInt) {                                                      \
+      ip += a.i op F(1) ? F(3) + kSize<FastOp::kJumpIfNotLtI> : F(2);              \
+      DISPATCH();                                                                  \
+    }                                                                              \
+    ip += F(3);                                                                    \
+    DISPATCH();                                                                    \
+  }
+    TRINITY_LOOP_CMP(Lt, <)
+    TRINITY_LOOP_CMP(Le, <=)
+    TRINITY_LOOP_CMP(Gt, >)
+    TRINITY_LOOP_CMP(Ge, >=)
+#undef TRINITY_LOOP_CMP
+  L_LoopIter: {
+    SAFEPOINT(&S(5));
+    Value* loop = &S(0);
+    if (loop[0].tag == Tag::kArray && loop[1].tag == Tag::kInt && loop[1].i >= 0) {
+      const Array* a = AsArray(loop[0]);
+      const int64_t at = loop[1].i;
+      if (static_cast<uint64_t>(at) < a->size) {
+        Value v = a->items[at];
+        SetInt(loop[1], at + 1);
+        S(2) = v;
+        SetInt(S(1), at);
+        ip += F(4) + kSize<FastOp::kIterNext>;
+        DISPATCH();
+      }
+      ip += F(3);
+      DISPATCH();
+    }
+    ip += F(4);
+    DISPATCH();
+  }
+#define TRINITY_FOR_LOOP(Name, end)                                                \
+  L_##Name: {                                                                      \
+    Value& x = S(0);                                                               \
+    if (x.tag != Tag::kInt) NEXT(Name); /* the general increment follows */        \
+    x.i = WrapAdd(x.i, F(3));                                                      \
+    SAFEPOINT(&S(7));                                                              \
+    if (end) {                                                                     \
+      if (F(2) >= 0) SetInt(S(2), x.i);                                            \
+      ip += F(6);                                                                  \
+      DISPATCH();                                                                  \
+    }                                                                              \
+    ip += F(5);                                                                    \
+    DISPATCH();                                                                    \
+  }
+    TRINITY_FOR_LOOP(ForLoopI, x.i < F(1))
+  L_ForLoop: {
+    Value& x = S(0);
+    if (x.tag != Tag::kInt) NEXT(ForLoop);
+    x.i = WrapAdd(x.i, F(3));
+    SAFEPOINT(&S(7));
+    const Value& e = S(1);
+    if (e.tag != Tag::kInt) {
+      ip += F(4);  // the head compares the general way
+      DISPATCH();
+    }
+    if (x.i < e.i) {
+      if (F(2) >= 0) SetInt(S(2), x.i);
+      ip += F(6);
+      DISPATCH();
+    }
+    ip += F(5);
+    DISPATCH();
+  }
+#undef TRINITY_FOR_LOOP
 #undef ENTER
 #undef SAFEPOINT
 #undef NEXT

@@ -7,6 +7,7 @@
 // collector sees the same roots at every safepoint (fast_interpreter.md).
 #include "runtime/fast_translate.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -123,6 +124,7 @@ class FunctionTranslator {
         if (live_) Flush();
         stack_.assign(heights_[pc], Entry{});
         label_[pc] = static_cast<int32_t>(code_.size());
+        last_label_ = code_.size();
         producer_.valid = false;
         live_ = true;
       }
@@ -327,7 +329,7 @@ class FunctionTranslator {
         uint32_t target = static_cast<uint32_t>(BranchTarget(pc, in));
         Flush();
         if (target <= pc) {
-          Jump(Emit(FastOp::kLoop, {0, Own(stack_.size())}), 0, target);
+          BackEdge(pc, target);
         } else if (target != pc + in.size) {
           Jump(Emit(FastOp::kJump, {0}), 0, target);
         }
@@ -387,6 +389,93 @@ class FunctionTranslator {
       case Op::kCount: break;
     }
     return in.size;
+  }
+
+  // --- back-edges and the superinstructions made from them ------------------------------
+
+  int32_t FieldAt(size_t insn, int field) const {
+    int32_t v;
+    std::memcpy(&v, code_.data() + insn + FastOperandOffset(static_cast<size_t>(field)), 4);
+    return v;
+  }
+  // The instruction starting at `offset`, if one does.
+  const FastPc* PcAt(size_t offset) const {
+    auto it = std::lower_bound(fast_.pcs.begin(), fast_.pcs.end(), offset,
+                               [](const FastPc& p, size_t o) { return p.offset < o; });
+    return it != fast_.pcs.end() && it->offset == offset ? &*it : nullptr;
+  }
+  // The wire target of the forward jump in the instruction at `insn`.
+  uint32_t ExitOf(size_t insn) const {
+    for (const JumpPatch& p : patches_) {
+      if (p.insn == insn) return p.target_pc;
+    }
+    return UINT32_MAX;
+  }
+  int32_t Disp(size_t to) const { return static_cast<int32_t>(to) - static_cast<int32_t>(code_.size()); }
+
+  // A backward jmp (every value already in its slot). When it returns to a loop head the
+  // translator made, the safepoint and the head fuse into one instruction; a for-range step
+  // just before it becomes a ForLoop with the general instructions kept after it.
+  void BackEdge(uint32_t pc, uint32_t target) {
+    const int32_t top = Own(stack_.size());
+    const size_t head = static_cast<size_t>(label_[target]);
+    const FastPc* h = PcAt(head);
+    const FastOp hop = h ? h->op : FastOp::kCount;
+    if (!is_target_[pc]) TryForLoop(head, hop, top);
+    int group = -1;
+    bool imm = false;
+    if (hop >= FastOp::kJumpIfNotLt && hop <= FastOp::kJumpIfNotGe) {
+      group = static_cast<int>(hop) - static_cast<int>(FastOp::kJumpIfNotLt);
+    } else if (hop >= FastOp::kJumpIfNotLtI && hop <= FastOp::kJumpIfNotGeI) {
+      group = static_cast<int>(hop) - static_cast<int>(FastOp::kJumpIfNotLtI);
+      imm = true;
+    }
+    if (group >= 0) {
+      FastOp op = Offset(imm ? FastOp::kLoopLtI : FastOp::kLoopLt, group);
+      size_t at = Emit(op, {FieldAt(head, 0), FieldAt(head, 1), 0, Disp(head), top});
+      Jump(at, 2, ExitOf(head));
+      return;
+    }
+    if (hop == FastOp::kIterNext) {
+      size_t at = Emit(FastOp::kLoopIter,
+                       {FieldAt(head, 0), FieldAt(head, 1), FieldAt(head, 2), 0, Disp(head), top});
+      Jump(at, 3, ExitOf(head));
+      return;
+    }
+    Jump(Emit(FastOp::kLoop, {0, top}), 0, target);
+  }
+
+  // [x += k; back to `if !(x < e) exit; v = x`] -> ForLoop, then the same increment again
+  // as the general path ForLoop falls into when x is not an int.
+  void TryForLoop(size_t head, FastOp hop, int32_t top) {
+    if (hop != FastOp::kJumpIfNotLt && hop != FastOp::kJumpIfNotLtI) return;
+    if (fast_.pcs.empty() || fast_.pcs.back().op != FastOp::kAddI) return;
+    const size_t step = fast_.pcs.back().offset;
+    if (last_label_ > step) return;  // a label after the step: nothing may move
+    const int32_t x = FieldAt(step, 0);
+    if (FieldAt(step, 1) != x || FieldAt(step, 3) != 0 || FieldAt(head, 0) != x) return;
+    if (x >= Own(0)) return;  // the counter must be a local
+    const int32_t k = FieldAt(step, 2);
+    // The loop variable's copy right after the head, when there is one.
+    size_t body = head + InfoOf(hop).size();
+    int32_t var = -1;
+    if (const FastPc* next = PcAt(body);
+        next != nullptr && next->op == FastOp::kMov && FieldAt(body, 1) == x) {
+      var = FieldAt(body, 0);
+      body += InfoOf(FastOp::kMov).size();
+    }
+    // Take the increment out, put ForLoop in its place, then the increment back.
+    std::vector<uint8_t> step_code(code_.begin() + static_cast<ptrdiff_t>(step), code_.end());
+    FastPc step_pc = fast_.pcs.back();
+    code_.resize(step);
+    fast_.pcs.pop_back();
+    size_t at = Emit(hop == FastOp::kJumpIfNotLt ? FastOp::kForLoop : FastOp::kForLoopI,
+                     {x, FieldAt(head, 1), var, k, Disp(head), 0, Disp(body), top});
+    Jump(at, 5, ExitOf(head));
+    step_pc.offset = static_cast<uint32_t>(code_.size());
+    code_.insert(code_.end(), step_code.begin(), step_code.end());
+    fast_.pcs.push_back(step_pc);
+    producer_.valid = false;
   }
 
   void Dup(size_t n) {
@@ -677,6 +766,7 @@ class FunctionTranslator {
   std::vector<JumpPatch> patches_;
   Producer producer_;
   uint32_t pc_ = 0;
+  size_t last_label_ = 0;  // the highest offset a label points at so far
   bool live_ = true;  // false after an instruction control cannot fall through
 };
 
