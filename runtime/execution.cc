@@ -12,7 +12,8 @@ namespace trinity {
 
 Result<Value, Trap> Instance::Impl::Execute(uint32_t entry, const Value* args, size_t argc) {
   auto run = [&] {
-    return options.tier == ExecutionTier::kReference ? RunReference(entry, args, argc)
+    // Instance::Create refused the reference tier when it is not linked in.
+    return options.tier == ExecutionTier::kReference ? reference_tier(*this, entry, args, argc)
                                                      : RunFast(entry, args, argc);
   };
   if (options.gate == nullptr) return run();

@@ -77,24 +77,12 @@ struct Function;
   X(JumpIfFalse, "jf", "sj")                                                           \
   X(LoopIfTrue, "loopt", "sjt")                                                        \
   X(LoopIfFalse, "loopf", "sjt")                                                       \
-  X(JumpIfEq, "jeq", "ssj")                                                            \
-  X(JumpIfNe, "jne", "ssj")                                                            \
-  X(JumpIfLt, "jlt", "ssj")                                                            \
-  X(JumpIfLe, "jle", "ssj")                                                            \
-  X(JumpIfGt, "jgt", "ssj")                                                            \
-  X(JumpIfGe, "jge", "ssj")                                                            \
   X(JumpIfNotEq, "jneq", "ssj")                                                        \
   X(JumpIfNotNe, "jnne", "ssj")                                                        \
   X(JumpIfNotLt, "jnlt", "ssj")                                                        \
   X(JumpIfNotLe, "jnle", "ssj")                                                        \
   X(JumpIfNotGt, "jngt", "ssj")                                                        \
   X(JumpIfNotGe, "jnge", "ssj")                                                        \
-  X(JumpIfEqI, "jeqi", "sij")                                                          \
-  X(JumpIfNeI, "jnei", "sij")                                                          \
-  X(JumpIfLtI, "jlti", "sij")                                                          \
-  X(JumpIfLeI, "jlei", "sij")                                                          \
-  X(JumpIfGtI, "jgti", "sij")                                                          \
-  X(JumpIfGeI, "jgei", "sij")                                                          \
   X(JumpIfNotEqI, "jneqi", "sij")                                                      \
   X(JumpIfNotNeI, "jnnei", "sij")                                                      \
   X(JumpIfNotLtI, "jnlti", "sij")                                                      \
@@ -163,6 +151,9 @@ inline constexpr FastOpInfo kFastOpInfo[kFastOpCount] = {
 };
 
 constexpr const FastOpInfo& InfoOf(FastOp op) { return kFastOpInfo[static_cast<int>(op)]; }
+
+// A frame slot holds one Value (value.h checks the size); slot operands are byte offsets.
+inline constexpr int32_t kFastSlotBytes = 16;
 
 // Byte offset of operand field `i` inside an instruction.
 constexpr size_t FastOperandOffset(size_t i) { return 8 + 4 * i; }

@@ -96,6 +96,7 @@ inline bool TestNeI(const Value& a, int64_t k) { return !TestEqI(a, k); }
 
 template <FastOp op>
 constexpr size_t kSize = InfoOf(op).size();
+static_assert(sizeof(Value) == kFastSlotBytes, "slot operands are byte offsets of Values");
 
 // Before a trap unwinds, each frame's fast position becomes the wire position it stands
 // for, so MakeTrap reports function and line exactly as the reference tier does. `ip` is
@@ -353,24 +354,12 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     S(0) = Value::Bool(r);                                                      \
     NEXT(Name);                                                                 \
   }                                                                             \
-  L_JumpIf##Name:                                                               \
-    if (Test##Name(S(0), S(1))) {                                               \
-      ip += F(2);                                                               \
-      DISPATCH();                                                               \
-    }                                                                           \
-    NEXT(JumpIf##Name);                                                         \
   L_JumpIfNot##Name:                                                            \
     if (!Test##Name(S(0), S(1))) {                                              \
       ip += F(2);                                                               \
       DISPATCH();                                                               \
     }                                                                           \
     NEXT(JumpIfNot##Name);                                                      \
-  L_JumpIf##Name##I:                                                            \
-    if (Test##Name##I(S(0), F(1))) {                                            \
-      ip += F(2);                                                               \
-      DISPATCH();                                                               \
-    }                                                                           \
-    NEXT(JumpIf##Name##I);                                                      \
   L_JumpIfNot##Name##I:                                                         \
     if (!Test##Name##I(S(0), F(1))) {                                           \
       ip += F(2);                                                               \

@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "runtime/opcodes.h"
-#include "runtime/value.h"
 #include "runtime/verifier.h"
 
 namespace trinity {
@@ -35,7 +34,7 @@ uint32_t FastFunction::WirePcAt(size_t offset) const {
 
 namespace {
 
-constexpr int32_t kSlot = static_cast<int32_t>(sizeof(Value));
+constexpr int32_t kSlot = kFastSlotBytes;
 
 FastOp Offset(FastOp base, int by) { return static_cast<FastOp>(static_cast<int>(base) + by); }
 
@@ -606,23 +605,22 @@ class FunctionTranslator {
     uint32_t next = pc + in.size;
     if (next < f_.code.size() && !is_target_[next]) {
       Op jop = static_cast<Op>(f_.code[next]);
-      if (jop == Op::kJumpIfFalse || jop == Op::kJumpIfTrue) {
+      // Compilers branch on a comparison with jmp_if_false (`if`, `while`, `for`); a
+      // jmp_if_true after one stays a compare and a jt.
+      if (jop == Op::kJumpIfFalse) {
         WireInsn jump = Decode(f_, next);
         uint32_t target = static_cast<uint32_t>(BranchTarget(next, jump));
         if (target > next) {  // forward only: a taken back-edge is a safepoint
           size_t d = Top() - 1;
           MaterializeRange(0, d);
-          bool when_true = jop == Op::kJumpIfTrue;
           const Entry b = stack_[d + 1];
           size_t at;
           if (b.kind == Entry::Kind::kInt) {
             int32_t sa = Src(d);
-            FastOp base = when_true ? FastOp::kJumpIfEqI : FastOp::kJumpIfNotEqI;
-            at = Emit(Offset(base, group), {sa, static_cast<int32_t>(b.value), 0});
+            at = Emit(Offset(FastOp::kJumpIfNotEqI, group), {sa, static_cast<int32_t>(b.value), 0});
           } else {
             int32_t sa = Src(d), sb = Src(d + 1);
-            FastOp base = when_true ? FastOp::kJumpIfEq : FastOp::kJumpIfNotEq;
-            at = Emit(Offset(base, group), {sa, sb, 0});
+            at = Emit(Offset(FastOp::kJumpIfNotEq, group), {sa, sb, 0});
           }
           Jump(at, 2, target);
           Pop(2);
@@ -772,8 +770,11 @@ class FunctionTranslator {
 
 }  // namespace
 
-Result<std::shared_ptr<const FastModule>, LoadError> TranslateModule(const Module& m,
-                                                                      const void* const* handlers) {
+Result<std::shared_ptr<const FastModule>, LoadError> TranslateModule(
+    const Module& m, std::vector<std::vector<uint16_t>> stack_heights, const void* const* handlers) {
+  if (stack_heights.size() != m.functions.size()) {
+    return Err(LoadError{"", 0, "fast-tier translation: no verifier analysis for the module"});
+  }
   auto out = std::make_shared<FastModule>();
   out->functions.resize(m.functions.size());
   std::vector<uint8_t> code;
@@ -786,9 +787,10 @@ Result<std::shared_ptr<const FastModule>, LoadError> TranslateModule(const Modul
     ff.num_locals = f.num_locals;
     ff.num_captures = f.num_captures;
     ff.frame_slots = uint32_t{f.num_locals} + f.max_stack;
-    auto heights = StackHeights(m, f);
-    if (!heights.ok()) return Err(std::move(heights).error());
-    FunctionTranslator t(m, *out, i, std::move(heights).value(), handlers);
+    if (stack_heights[i].size() != f.code.size()) {
+      return Err(LoadError{f.name, 0, "fast-tier translation: the verifier's analysis does not match"});
+    }
+    FunctionTranslator t(m, *out, i, std::move(stack_heights[i]), handlers);
     auto done = t.Run(code);
     if (!done.ok()) return Err(std::move(done).error());
   }

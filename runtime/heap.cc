@@ -28,7 +28,7 @@ uint64_t Mix(uint64_t x) {
 void ThrowTrap(TrapKind kind, std::string message) { throw VmTrap{kind, std::move(message)}; }
 
 Heap::Heap(MemoryProvider& memory, size_t limit, uint64_t hash_seed)
-    : memory_(memory), limit_(limit), hash_seed_(hash_seed) {
+    : memory_(memory), limit_(limit), hash_seed_(hash_seed), small_(memory) {
   ScheduleNextCollection();
 }
 
@@ -45,7 +45,13 @@ void* Heap::Allocate(size_t bytes) {
                                           " bytes exceeded (allocating " + std::to_string(bytes) +
                                           " bytes with " + std::to_string(bytes_) + " in use)");
   }
-  void* p = memory_.Allocate(bytes == 0 ? 1 : bytes, alignof(std::max_align_t));
+  void* p = nullptr;
+  if (bytes <= SmallBlockPool::kMaxBytes) {
+    p = small_.Take(bytes, ChunkBudget());
+    if (p == nullptr) p = memory_.Allocate(SmallBlockPool::BlockSize(bytes), alignof(std::max_align_t));
+  } else {
+    p = memory_.Allocate(bytes, alignof(std::max_align_t));
+  }
   if (p == nullptr) {
     ThrowTrap(TrapKind::kOutOfMemory, "memory provider refused " + std::to_string(bytes) + " bytes");
   }
@@ -57,8 +63,12 @@ void* Heap::Allocate(size_t bytes) {
 
 void Heap::Release(void* block, size_t bytes) {
   if (block == nullptr) return;
-  memory_.Free(block, bytes == 0 ? 1 : bytes);
   bytes_ -= bytes;
+  if (bytes > SmallBlockPool::kMaxBytes) {
+    memory_.Free(block, bytes);
+  } else if (!small_.Give(block, bytes)) {
+    memory_.Free(block, SmallBlockPool::BlockSize(bytes));
+  }
 }
 
 void Heap::Track(Obj* o, ObjKind kind, size_t size) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/memory.h"
+#include "runtime/small_blocks.h"
 #include "runtime/trinity.h"
 #include "runtime/value.h"
 
@@ -98,6 +99,9 @@ class Heap {
   void ResizeMap(Map* m, uint32_t capacity);
   void InstallIndex(Map* m, int32_t* index, uint32_t index_size);
   void ScheduleNextCollection();
+  // Chunk memory the small-block pool may hold: with the live heap (at most the limit) the
+  // provider is never asked for more than 1.5 times the limit.
+  size_t ChunkBudget() const { return limit_ / 2; }
   // attention_ is set whenever ShouldCollect's condition may hold: after allocating
   // `countdown_` more bytes at the latest (releases only postpone the condition).
   void Rearm();
@@ -116,6 +120,7 @@ class Heap {
   uint64_t hash_seed_;
   uint64_t collections_ = 0;
   Obj* objects_ = nullptr;
+  SmallBlockPool small_;
   std::vector<Obj*> gray_;
 };
 

@@ -145,6 +145,10 @@ Result<std::unique_ptr<Instance>, std::string> Instance::Create(std::shared_ptr<
     // Only LoadModule attaches code, after verification: nothing unverified ever runs.
     return Err(std::string("module was not loaded with LoadModule (unverified)"));
   }
+  if (options.tier == ExecutionTier::kReference && Impl::reference_tier == nullptr) {
+    return Err(std::string("the reference tier is not linked into this program "
+                           "(link //runtime:reference_tier)"));
+  }
   auto impl = std::make_unique<Impl>(module, std::move(options));
   impl->host = host;
   for (const std::string& name : module->imports) {

@@ -95,6 +95,11 @@ class Instance::Impl {
   // (fast_interpreter.cc). Same results, traps and fuel; see fast_interpreter.md.
   Result<Value, Trap> RunReference(uint32_t function, const Value* args, size_t argc);
   Result<Value, Trap> RunFast(uint32_t function, const Value* args, size_t argc);
+  // The reference tier is a library of its own (//runtime:reference_tier), linked into the
+  // programs that use it as an oracle (tests, fuzzers, the trinity command) and left out of
+  // minimal embeddings; linking it sets this.
+  static inline Result<Value, Trap> (*reference_tier)(Impl& vm, uint32_t function, const Value* args,
+                                                      size_t argc) = nullptr;
 
   // --- Steps both tiers share, so limits behave identically on each (execution.cc) ---
   // Starts a call from the host: resets fuel, arms the deadline; returns the first budget

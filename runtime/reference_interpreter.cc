@@ -20,6 +20,13 @@ inline T ReadOperand(const uint8_t*& ip) {
   return v;
 }
 
+// Linking this file makes the tier selectable (InstanceOptions::tier).
+const bool registered = [] {
+  Instance::Impl::reference_tier = [](Instance::Impl& vm, uint32_t entry, const Value* args,
+                                      size_t argc) { return vm.RunReference(entry, args, argc); };
+  return true;
+}();
+
 }  // namespace
 
 Result<Value, Trap> Instance::Impl::RunReference(uint32_t entry, const Value* args, size_t argc) {
@@ -166,130 +173,39 @@ Result<Value, Trap> Instance::Impl::RunReference(uint32_t entry, const Value* ar
           CheckedBox(sp[-2], "box_set")->value = sp[-1];
           sp -= 2;
           NEXT();
-        CASE(kAdd):
-          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
-            sp[-2].i = WrapAdd(sp[-2].i, sp[-1].i);
-          } else if (sp[-2].tag == Tag::kFloat && sp[-1].tag == Tag::kFloat) {
-            sp[-2].f = sp[-2].f + sp[-1].f;
-          } else {
-            sp[-2] = Arith(*this, Op::kAdd, sp[-2], sp[-1]);
-          }
-          --sp;
-          NEXT();
-        CASE(kSub):
-          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
-            sp[-2].i = WrapSub(sp[-2].i, sp[-1].i);
-          } else if (sp[-2].tag == Tag::kFloat && sp[-1].tag == Tag::kFloat) {
-            sp[-2].f = sp[-2].f - sp[-1].f;
-          } else {
-            sp[-2] = Arith(*this, Op::kSub, sp[-2], sp[-1]);
-          }
-          --sp;
-          NEXT();
-        CASE(kMul):
-          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
-            sp[-2].i = WrapMul(sp[-2].i, sp[-1].i);
-          } else if (sp[-2].tag == Tag::kFloat && sp[-1].tag == Tag::kFloat) {
-            sp[-2].f = sp[-2].f * sp[-1].f;
-          } else {
-            sp[-2] = Arith(*this, Op::kMul, sp[-2], sp[-1]);
-          }
-          --sp;
-          NEXT();
-        CASE(kMod):
-          // Fast path for the common case; zero and -1 divisors take the checked path.
-          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt && sp[-1].i > 0) {
-            sp[-2].i = sp[-2].i % sp[-1].i;
-          } else {
-            sp[-2] = Arith(*this, Op::kMod, sp[-2], sp[-1]);
-          }
-          --sp;
-          NEXT();
-        CASE(kDiv):
-          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt && sp[-1].i > 0) {
-            sp[-2].i = sp[-2].i / sp[-1].i;
-          } else if (sp[-2].tag == Tag::kFloat && sp[-1].tag == Tag::kFloat) {
-            sp[-2].f = sp[-2].f / sp[-1].f;
-          } else {
-            sp[-2] = Arith(*this, Op::kDiv, sp[-2], sp[-1]);
-          }
-          --sp;
-          NEXT();
+        // The reference tier has no fast paths of its own: every operation is the shared
+        // definition in value_ops.cc, which the fast tier's inline cases must match.
+#define BINARY(name, expr)        \
+  CASE(name) : {                  \
+    const Value& a = sp[-2];      \
+    const Value& b = sp[-1];      \
+    sp[-2] = (expr);              \
+    --sp;                         \
+    NEXT();                       \
+  }
+        BINARY(kAdd, Arith(*this, Op::kAdd, a, b))
+        BINARY(kSub, Arith(*this, Op::kSub, a, b))
+        BINARY(kMul, Arith(*this, Op::kMul, a, b))
+        BINARY(kDiv, Arith(*this, Op::kDiv, a, b))
+        BINARY(kMod, Arith(*this, Op::kMod, a, b))
+        BINARY(kEq, Value::Bool(ValuesEqual(a, b)))
+        BINARY(kNe, Value::Bool(!ValuesEqual(a, b)))
+        BINARY(kLt, Value::Bool(CompareOp(Op::kLt, a, b)))
+        BINARY(kLe, Value::Bool(CompareOp(Op::kLe, a, b)))
+        BINARY(kGt, Value::Bool(CompareOp(Op::kGt, a, b)))
+        BINARY(kGe, Value::Bool(CompareOp(Op::kGe, a, b)))
+        BINARY(kBitAnd, BitOp(Op::kBitAnd, a, b))
+        BINARY(kBitOr, BitOp(Op::kBitOr, a, b))
+        BINARY(kBitXor, BitOp(Op::kBitXor, a, b))
+        BINARY(kShl, BitOp(Op::kShl, a, b))
+        BINARY(kShr, BitOp(Op::kShr, a, b))
+        BINARY(kIndexGet, IndexGet(*this, a, b))
+#undef BINARY
         CASE(kNeg):
           sp[-1] = Negate(sp[-1]);
           NEXT();
-        CASE(kEq):
-          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
-            sp[-2] = Value::Bool(sp[-2].i == sp[-1].i);
-          } else {
-            sp[-2] = Value::Bool(ValuesEqual(sp[-2], sp[-1]));
-          }
-          --sp;
-          NEXT();
-        CASE(kNe):
-          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
-            sp[-2] = Value::Bool(sp[-2].i != sp[-1].i);
-          } else {
-            sp[-2] = Value::Bool(!ValuesEqual(sp[-2], sp[-1]));
-          }
-          --sp;
-          NEXT();
-        CASE(kLt):
-          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
-            sp[-2] = Value::Bool(sp[-2].i < sp[-1].i);
-          } else {
-            sp[-2] = Value::Bool(Compare("<", sp[-2], sp[-1]) == -1);
-          }
-          --sp;
-          NEXT();
-        CASE(kLe):
-          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
-            sp[-2] = Value::Bool(sp[-2].i <= sp[-1].i);
-          } else {
-            int c = Compare("<=", sp[-2], sp[-1]);
-            sp[-2] = Value::Bool(c == -1 || c == 0);
-          }
-          --sp;
-          NEXT();
-        CASE(kGt):
-          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
-            sp[-2] = Value::Bool(sp[-2].i > sp[-1].i);
-          } else {
-            sp[-2] = Value::Bool(Compare(">", sp[-2], sp[-1]) == 1);
-          }
-          --sp;
-          NEXT();
-        CASE(kGe):
-          if (sp[-2].tag == Tag::kInt && sp[-1].tag == Tag::kInt) {
-            sp[-2] = Value::Bool(sp[-2].i >= sp[-1].i);
-          } else {
-            int c = Compare(">=", sp[-2], sp[-1]);
-            sp[-2] = Value::Bool(c == 1 || c == 0);
-          }
-          --sp;
-          NEXT();
         CASE(kNot):
           sp[-1] = Value::Bool(!sp[-1].Truthy());
-          NEXT();
-        CASE(kBitAnd):
-          sp[-2] = BitOp(Op::kBitAnd, sp[-2], sp[-1]);
-          --sp;
-          NEXT();
-        CASE(kBitOr):
-          sp[-2] = BitOp(Op::kBitOr, sp[-2], sp[-1]);
-          --sp;
-          NEXT();
-        CASE(kBitXor):
-          sp[-2] = BitOp(Op::kBitXor, sp[-2], sp[-1]);
-          --sp;
-          NEXT();
-        CASE(kShl):
-          sp[-2] = BitOp(Op::kShl, sp[-2], sp[-1]);
-          --sp;
-          NEXT();
-        CASE(kShr):
-          sp[-2] = BitOp(Op::kShr, sp[-2], sp[-1]);
-          --sp;
           NEXT();
         CASE(kBitNot):
           sp[-1] = BitNot(sp[-1]);
@@ -392,10 +308,6 @@ Result<Value, Trap> Instance::Impl::RunReference(uint32_t entry, const Value* ar
           *sp++ = m;
           NEXT();
         }
-        CASE(kIndexGet):
-          sp[-2] = IndexGet(*this, sp[-2], sp[-1]);
-          --sp;
-          NEXT();
         CASE(kIndexSet):
           IndexSet(*this, sp[-3], sp[-2], sp[-1]);
           sp -= 3;

@@ -47,7 +47,7 @@ class FunctionVerifier {
       : m_(m), f_(f), label_(std::move(label)) {}
 
   // On success, the maximum operand-stack height the code reaches.
-  Result<uint32_t, LoadError> Run() {
+  [[gnu::noinline]] Result<uint32_t, LoadError> Run() {
     if (!CheckHeader() || !DecodeAll() || !CheckTargetsAndLines() || !ComputeHeights()) {
       return Err(std::move(error_));
     }
@@ -332,20 +332,31 @@ Result<Unit, LoadError> VerifyExportsAndStart(const Module& m) {
   return Unit{};
 }
 
+// One function, fully: the analysis and the declared max_stack. Not inlined into its
+// callers, so the analysis exists once in the binary.
+[[gnu::noinline]] Result<std::vector<uint16_t>, LoadError> VerifyFunction(const Module& m,
+                                                                          const Function& f,
+                                                                          size_t index) {
+  FunctionVerifier v(m, f, FunctionLabel(f, index));
+  auto needed = v.Run();
+  if (!needed) return Err(std::move(needed).error());
+  if (*needed > f.max_stack) {
+    return Err(LoadError{FunctionLabel(f, index), v.max_pc(),
+                         "declared max stack " + std::to_string(f.max_stack) +
+                             " is less than the " + std::to_string(*needed) + " the code needs"});
+  }
+  return v.TakeHeights();
+}
+
 }  // namespace
 
-Result<Unit, LoadError> VerifyModule(const Module& m) {
+Result<Unit, LoadError> VerifyModule(const Module& m,
+                                     std::vector<std::vector<uint16_t>>* stack_heights) {
+  if (stack_heights != nullptr) stack_heights->clear();
   for (size_t i = 0; i < m.functions.size(); ++i) {
-    const Function& f = m.functions[i];
-    FunctionVerifier v(m, f, FunctionLabel(f, i));
-    auto needed = v.Run();
-    if (!needed) return Err(std::move(needed).error());
-    if (*needed > f.max_stack) {
-      return Err(LoadError{FunctionLabel(f, i), v.max_pc(),
-                           "declared max stack " + std::to_string(f.max_stack) +
-                               " is less than the " + std::to_string(*needed) +
-                               " the code needs"});
-    }
+    auto heights = VerifyFunction(m, m.functions[i], i);
+    if (!heights) return Err(std::move(heights).error());
+    if (stack_heights != nullptr) stack_heights->push_back(std::move(heights).value());
   }
   return VerifyExportsAndStart(m);
 }
@@ -355,18 +366,6 @@ Result<uint16_t, LoadError> ComputeMaxStack(const Module& m, const Function& f) 
   auto needed = v.Run();
   if (!needed) return Err(std::move(needed).error());
   return static_cast<uint16_t>(*needed);
-}
-
-Result<std::vector<uint16_t>, LoadError> StackHeights(const Module& m, const Function& f) {
-  FunctionVerifier v(m, f, FunctionLabel(f, IndexOf(m, f)));
-  auto needed = v.Run();
-  if (!needed) return Err(std::move(needed).error());
-  if (*needed > f.max_stack) {
-    return Err(LoadError{FunctionLabel(f, IndexOf(m, f)), v.max_pc(),
-                         "declared max stack " + std::to_string(f.max_stack) +
-                             " is less than the " + std::to_string(*needed) + " the code needs"});
-  }
-  return v.TakeHeights();
 }
 
 }  // namespace trinity
