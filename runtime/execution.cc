@@ -31,7 +31,7 @@ Result<Value, Trap> Instance::Impl::Execute(uint32_t entry, const Value* args, s
   return Err(std::move(*fault));
 }
 
-int64_t Instance::Impl::BeginRun() {
+void Instance::Impl::BeginRun() {
   const Limits& limits = options.limits;
   fuel_used = 0;
   heap.TakeWorkBytes();
@@ -42,33 +42,33 @@ int64_t Instance::Impl::BeginRun() {
     fuel_chunk = static_cast<int64_t>(limits.fuel) + 1;
   }
   depth = 0;
-  return fuel_chunk;
+  fuel_budget = fuel_chunk;
 }
 
 namespace {
 
 // Brings fuel_used up to date: the steps run since the budget was last re-based, plus
 // allocation, which a single instruction can do a lot of (s = s + s): one unit of fuel per
-// KiB allocated keeps such loops metered. Re-basing the chunk on `budget` makes a second
-// settle with the same budget (after a trap) count nothing twice.
-void SettleFuel(Instance::Impl& vm, int64_t budget) {
-  vm.fuel_used += static_cast<uint64_t>(vm.fuel_chunk - budget);
-  vm.fuel_chunk = budget;
+// KiB allocated keeps such loops metered. Re-basing the chunk on the budget makes a
+// second settle (after a trap) count nothing twice.
+void SettleFuel(Instance::Impl& vm) {
+  vm.fuel_used += static_cast<uint64_t>(vm.fuel_chunk - vm.fuel_budget);
+  vm.fuel_chunk = vm.fuel_budget;
   vm.fuel_used += vm.heap.TakeWorkBytes() / kBytesPerFuel;
 }
 
 // The same, then the fuel trap if the limit is passed.
-void ChargeFuel(Instance::Impl& vm, int64_t budget) {
-  SettleFuel(vm, budget);
+void ChargeFuel(Instance::Impl& vm) {
+  SettleFuel(vm);
   const uint64_t limit = vm.options.limits.fuel;
   if (limit != 0 && vm.fuel_used > limit) vm.ThrowFuelExhausted("");
 }
 
 }  // namespace
 
-int64_t Instance::Impl::SafepointSlow(int64_t budget, Value* live_top) {
+void Instance::Impl::SafepointSlow(Value* live_top) {
   const Limits& limits = options.limits;
-  ChargeFuel(*this, budget);
+  ChargeFuel(*this);
   if (has_deadline && std::chrono::steady_clock::now() >= deadline) {
     ThrowTrap(TrapKind::kDeadlineExceeded,
               "deadline of " + std::to_string(limits.timeout.count()) + " ms exceeded");
@@ -83,10 +83,10 @@ int64_t Instance::Impl::SafepointSlow(int64_t budget, Value* live_top) {
     if (left < static_cast<uint64_t>(chunk)) chunk = static_cast<int64_t>(left) + 1;
   }
   fuel_chunk = chunk;
-  return chunk;
+  fuel_budget = chunk;
 }
 
-void Instance::Impl::ChargeFuelAtReturn(int64_t budget) { ChargeFuel(*this, budget); }
+void Instance::Impl::ChargeFuelAtReturn() { ChargeFuel(*this); }
 
 void Instance::Impl::CheckCall(const Function& fn, Value* args_at, Closure* closure) const {
   const Limits& limits = options.limits;
@@ -103,9 +103,9 @@ void Instance::Impl::CheckCall(const Function& fn, Value* args_at, Closure* clos
   }
 }
 
-Trap Instance::Impl::UnwindTrap(VmTrap& t, int64_t budget, size_t active) {
+Trap Instance::Impl::UnwindTrap(VmTrap& t, size_t active) {
   if (t.kind != TrapKind::kFuelExhausted) {
-    SettleFuel(*this, budget);
+    SettleFuel(*this);
     if (options.limits.fuel != 0) fuel_used = std::min(fuel_used, options.limits.fuel + 1);
   }
   Trap trap = MakeTrap(t.kind, std::move(t.message), active);
@@ -114,8 +114,8 @@ Trap Instance::Impl::UnwindTrap(VmTrap& t, int64_t budget, size_t active) {
   return trap;
 }
 
-Value Instance::Impl::CallHost(uint32_t index, const Value* args, uint8_t n,
-                               uint64_t fuel_since_safepoint) {
+Value Instance::Impl::CallHost(uint32_t index, const Value* args, uint8_t n) {
+  const uint64_t fuel_since_safepoint = static_cast<uint64_t>(fuel_chunk - fuel_budget);
   const HostFunctions::Entry& host_fn = *imports[index];
   if (host_fn.arity != HostFunctions::kVariadic && host_fn.arity != n) {
     ThrowTrap(TrapKind::kHostError, "host function '" + host_fn.name + "' expects " +

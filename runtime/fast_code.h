@@ -23,6 +23,7 @@ struct Function;
 //   w  1 when the immediate/constant was the left operand (messages keep the source order)
 //   h  inline cache: a map entry position, validated on every use
 //   p  two fields holding a pointer (the callee's FastFunction)
+//   m  a small constant's kind (FastSmallConstant), its int in the next field
 //
 // X(Name, mnemonic, operand kinds). Instruction size: an 8-byte handler address, then the
 // 32-bit fields in order, rounded up to a multiple of 8 bytes. Arithmetic and comparison
@@ -57,6 +58,9 @@ struct Function;
   X(MulF, "mulf", "dskw")                                                              \
   X(DivF, "divf", "dskw")                                                              \
   X(ModF, "modf", "dskw")                                                              \
+  X(RSubF, "rsubf", "dsk")       /* d = k - s */                                       \
+  X(RDivF, "rdivf", "dsk")       /* d = k / s */                                       \
+  X(AddK, "addk", "dskw")        /* + with any other constant (string concatenation) */ \
   X(Neg, "neg", "ds")                                                                  \
   X(Not, "not", "ds")                                                                  \
   X(BitNot, "bnot", "ds")                                                              \
@@ -75,6 +79,8 @@ struct Function;
   X(Loop, "loop", "jt")                                                                \
   X(JumpIfTrue, "jt", "sj")                                                            \
   X(JumpIfFalse, "jf", "sj")                                                           \
+  X(JumpIfNil, "jnil", "sj")                                                           \
+  X(JumpIfNotNil, "jnnil", "sj")                                                       \
   X(LoopIfTrue, "loopt", "sjt")                                                        \
   X(LoopIfFalse, "loopf", "sjt")                                                       \
   X(JumpIfNotEq, "jneq", "ssj")                                                        \
@@ -90,6 +96,11 @@ struct Function;
   X(JumpIfNotGtI, "jngti", "sij")                                                      \
   X(JumpIfNotGeI, "jngei", "sij")                                                      \
   X(Call, "call", "sdpp")                                                              \
+  /* call whose 1, 2 or 3 arguments are first copied from the slots named: locals are  \
+     passed without a move each */                                                      \
+  X(CallArgs1, "callargs1", "sdpps")                                                   \
+  X(CallArgs2, "callargs2", "sdppss")                                                  \
+  X(CallArgs3, "callargs3", "sdppsss")                                                 \
   X(CallValue, "callv", "snd")                                                         \
   X(CallHost, "callhost", "dsxn")                                                      \
   X(CallBuiltin, "callb", "dsxn")                                                      \
@@ -101,6 +112,8 @@ struct Function;
   X(NewMap, "newmap", "dsn")                                                           \
   X(IndexGet, "index", "dss")                                                          \
   X(IndexSet, "setindex", "sss")                                                       \
+  X(IndexGetI, "indexi", "dsi")                                                        \
+  X(IndexSetV, "setindexv", "ssmi")  /* c[k] = a nil, bool or int constant */         \
   X(GetField, "getfield", "dskh")                                                      \
   X(SetField, "setfield", "sksh")                                                      \
   X(Len, "len", "ds")                                                                  \
@@ -152,6 +165,9 @@ inline constexpr FastOpInfo kFastOpInfo[kFastOpCount] = {
 
 constexpr const FastOpInfo& InfoOf(FastOp op) { return kFastOpInfo[static_cast<int>(op)]; }
 
+// What an `m` operand names.
+enum class FastSmallConstant : int32_t { kNil, kFalse, kTrue, kInt };
+
 // A frame slot holds one Value (value.h checks the size); slot operands are byte offsets.
 inline constexpr int32_t kFastSlotBytes = 16;
 
@@ -173,16 +189,23 @@ struct FastPc {
 };
 
 struct FastFunction {
-  const Function* wire = nullptr;   // the verified wire function (name, line table)
+  // What a call reads, first and in bytes (frame offsets are byte offsets):
+  const uint8_t* code = nullptr;    // = FastModule::code + code_offset, set once laid out
+  uint32_t arity_bytes = 0;         // arity * 16: the arguments' end
+  uint32_t locals_bytes = 0;        // num_locals * 16: locals past the arguments start nil
+  // (num_locals + max_stack) * 16: the room a call must find; larger than any stack when a
+  // plain call must fail (the function needs a closure), so the inline check sends it to
+  // CheckCall, which raises the reference tier's trap in the reference tier's order.
+  uint32_t call_bytes = 0;
   uint32_t index = 0;
+  const Function* wire = nullptr;   // the verified wire function (name, line table)
   uint16_t arity = 0;
   uint16_t num_locals = 0;
   uint16_t num_captures = 0;
-  uint32_t frame_slots = 0;         // num_locals + max_stack: what a call must find room for
+  uint32_t frame_slots = 0;         // num_locals + max_stack
   size_t code_offset = 0;           // where its code starts in FastModule::code (bytes)
   size_t code_size = 0;
   std::vector<FastPc> pcs;          // sorted by offset
-  const uint8_t* code = nullptr;    // = FastModule::code + code_offset, set once laid out
 
   // The wire pc of the instruction containing byte `offset` of this function's code.
   uint32_t WirePcAt(size_t offset) const;

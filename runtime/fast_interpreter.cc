@@ -145,7 +145,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
   Frame* const last_caller =
       frames + std::min<size_t>(vm.options.limits.max_depth, vm.frames.size()) - 1;
 
-  int64_t budget = vm.BeginRun();  // fuel steps left before the next slow safepoint
+  vm.BeginRun();
   const uint8_t* ip = nullptr;      // the instruction being executed
   Value* base = nullptr;            // the current frame's slot 0
   // The current frame. vm.depth (= fp - frames + 1) is brought up to date only before
@@ -174,9 +174,9 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
   // the reference tier's stack pointer would be, the end of what the collector must scan.
 #define SAFEPOINT(top)                                              \
   do {                                                              \
-    if (--budget <= 0 || heap.ShouldCollect()) {                    \
+    if (__builtin_expect(--vm.fuel_budget == 0 || heap.ShouldCollect(), 0)) { \
       SYNC_DEPTH();                                                 \
-      budget = vm.SafepointSlow(budget, (top));                     \
+      vm.SafepointSlow(top);                                        \
     }                                                               \
   } while (0)
   // Pushes a frame for `fn` whose arguments start at `at`; the checks went first.
@@ -315,6 +315,29 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     TRINITY_ARITH(Div, kDiv, y > 0, x / y, x / y)
     TRINITY_ARITH(Mod, kMod, y > 0, x % y, std::fmod(x, y))
 #undef TRINITY_ARITH
+#define TRINITY_REVERSED(Name, wire, expr)                                       \
+  L_##Name: {                                                                    \
+    const Value& a = S(1);                                                       \
+    const Value& k = KV(2);                                                      \
+    if (a.tag == Tag::kFloat || a.tag == Tag::kInt) {                            \
+      const double x = k.f, y = AsDouble(a);                                     \
+      SetFloat(S(0), expr);                                                      \
+      NEXT(Name);                                                                \
+    }                                                                            \
+    Value r = Arith(vm, Op::wire, k, a);                                         \
+    S(0) = r;                                                                    \
+    NEXT(Name);                                                                  \
+  }
+    TRINITY_REVERSED(RSubF, kSub, x - y)
+    TRINITY_REVERSED(RDivF, kDiv, x / y)
+#undef TRINITY_REVERSED
+  L_AddK: {
+    const Value& a = S(1);
+    const Value& k = KV(2);
+    Value r = F(3) ? Arith(vm, Op::kAdd, k, a) : Arith(vm, Op::kAdd, a, k);
+    S(0) = r;
+    NEXT(AddK);
+  }
 
   L_Neg: {
     const Value& a = S(1);
@@ -394,6 +417,18 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
       DISPATCH();
     }
     NEXT(JumpIfFalse);
+  L_JumpIfNil:
+    if (S(0).tag == Tag::kNil) {
+      ip += F(1);
+      DISPATCH();
+    }
+    NEXT(JumpIfNil);
+  L_JumpIfNotNil:
+    if (S(0).tag != Tag::kNil) {
+      ip += F(1);
+      DISPATCH();
+    }
+    NEXT(JumpIfNotNil);
   L_LoopIfTrue:
     if (S(0).Truthy()) {
       SAFEPOINT(&S(2));
@@ -410,20 +445,39 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     NEXT(LoopIfFalse);
 
     // --- calls ---------------------------------------------------------------------------
-  L_Call: {
-    const FastFunction* callee;
-    std::memcpy(&callee, ip + FastOperandOffset(2), sizeof callee);
-    Value* at = &S(0);
-    SAFEPOINT(at + callee->arity);
-    if (fp >= last_caller || at + callee->frame_slots > stack_end || callee->num_captures != 0) {
-      SYNC_DEPTH();
-      vm.CheckCall(*callee->wire, at, nullptr);  // raises the trap the reference tier raises
-    }
-    Value* result = &S(1);
-    const uint8_t* return_ip = ip + kSize<FastOp::kCall>;
-    ENTER(callee, at, result, nullptr, return_ip);
-    DISPATCH();
+    // A call of a known function: the checks CheckCall would make, inline (call_bytes
+    // folds in the closure check); CheckCall runs only to raise the reference tier's trap.
+#define CALL_KNOWN(Name, copy_arguments)                                                  \
+  L_##Name: {                                                                             \
+    const FastFunction* callee;                                                           \
+    std::memcpy(&callee, ip + FastOperandOffset(2), sizeof callee);                       \
+    char* at = reinterpret_cast<char*>(&S(0));                                            \
+    copy_arguments;                                                                       \
+    SAFEPOINT(reinterpret_cast<Value*>(at + callee->arity_bytes));                        \
+    if (fp >= last_caller || at + callee->call_bytes > reinterpret_cast<char*>(stack_end)) { \
+      SYNC_DEPTH();                                                                       \
+      vm.CheckCall(*callee->wire, reinterpret_cast<Value*>(at), nullptr);                 \
+    }                                                                                     \
+    for (char* p = at + callee->arity_bytes; p < at + callee->locals_bytes; p += sizeof(Value)) { \
+      *reinterpret_cast<Value*>(p) = Value::Nil();                                        \
+    }                                                                                     \
+    fp->fast_ip = reinterpret_cast<const FastInsn*>(ip + kSize<FastOp::k##Name>);         \
+    fp[1].result = &S(1);                                                                 \
+    ++fp;                                                                                 \
+    fp->function = callee->index;                                                         \
+    fp->base = base = reinterpret_cast<Value*>(at);                                       \
+    fp->closure = nullptr;                                                                \
+    ip = callee->code;                                                                    \
+    DISPATCH();                                                                           \
   }
+    CALL_KNOWN(Call, (void)0)
+    // The arguments that are locals, copied into the callee's frame before the safepoint,
+    // where the collector expects them.
+    CALL_KNOWN(CallArgs1, reinterpret_cast<Value*>(at)[0] = S(4))
+    CALL_KNOWN(CallArgs2, reinterpret_cast<Value*>(at)[0] = S(4); reinterpret_cast<Value*>(at)[1] = S(5))
+    CALL_KNOWN(CallArgs3, reinterpret_cast<Value*>(at)[0] = S(4); reinterpret_cast<Value*>(at)[1] = S(5);
+               reinterpret_cast<Value*>(at)[2] = S(6))
+#undef CALL_KNOWN
   L_CallValue: {
     Value* callee_slot = &S(0);
     const uint32_t n = static_cast<uint32_t>(F(1));
@@ -432,7 +486,8 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     const FastFunction* callee = &fm.functions[cl->function];
     Closure* frame_closure = cl->num_captures ? cl : nullptr;
     Value* at = callee_slot + 1;
-    if (fp >= last_caller || at + callee->frame_slots > stack_end ||
+    if (fp >= last_caller ||
+        reinterpret_cast<char*>(at) + callee->frame_slots * sizeof(Value) > reinterpret_cast<char*>(stack_end) ||
         callee->num_captures != (frame_closure ? frame_closure->num_captures : 0)) {
       SYNC_DEPTH();
       vm.CheckCall(*callee->wire, at, frame_closure);
@@ -446,8 +501,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     Value* first = &S(1);
     const uint8_t n = static_cast<uint8_t>(F(3));
     vm.sp = first + n;
-    Value v = vm.CallHost(static_cast<uint32_t>(F(2)), first, n,
-                          static_cast<uint64_t>(vm.fuel_chunk - budget));
+    Value v = vm.CallHost(static_cast<uint32_t>(F(2)), first, n);
     S(0) = v;
     NEXT(CallHost);
   }
@@ -462,7 +516,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     *fp->result = v_;                                                                      \
     if (fp == frames) {                                                                    \
       vm.depth = 0;                                                                        \
-      vm.ChargeFuelAtReturn(budget); /* allocation in the last straight-line steps too */ \
+      vm.ChargeFuelAtReturn(); /* allocation in the last straight-line steps too */       \
       vm.sp = stack_begin;                                                                 \
       return v_;                                                                           \
     }                                                                                      \
@@ -520,6 +574,35 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
       IndexSet(vm, c, k, S(2));
     }
     NEXT(IndexSet);
+  }
+  L_IndexGetI: {
+    const Value& c = S(1);
+    const int64_t k = F(2);
+    if (c.tag == Tag::kArray && static_cast<uint64_t>(k) < AsArray(c)->size) {
+      S(0) = AsArray(c)->items[k];
+    } else {
+      Value r = IndexGet(vm, c, Value::Int(k));
+      S(0) = r;
+    }
+    NEXT(IndexGetI);
+  }
+  L_IndexSetV: {
+    const Value& c = S(0);
+    const Value& k = S(1);
+    Value v;
+    switch (static_cast<FastSmallConstant>(F(2))) {
+      case FastSmallConstant::kInt: v = Value::Int(F(3)); break;
+      case FastSmallConstant::kTrue: v = Value::Bool(true); break;
+      case FastSmallConstant::kFalse: v = Value::Bool(false); break;
+      default: v = Value::Nil(); break;
+    }
+    if (c.tag == Tag::kArray && k.tag == Tag::kInt &&
+        static_cast<uint64_t>(k.i) < AsArray(c)->size) {
+      AsArray(c)->items[k.i] = v;
+    } else {
+      IndexSet(vm, c, k, v);
+    }
+    NEXT(IndexSetV);
   }
   L_GetField: {
     // m.k with a constant string key: the entry position cached in the instruction is
@@ -705,7 +788,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
   } catch (VmTrap& t) {
     SYNC_DEPTH();
     FramesToWirePositions(vm, fm, ip);
-    return Err(vm.UnwindTrap(t, budget, vm.depth));
+    return Err(vm.UnwindTrap(t, vm.depth));
   }
 #undef SYNC_DEPTH
 }

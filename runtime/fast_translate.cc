@@ -190,7 +190,10 @@ class FunctionTranslator {
     const void* handler = handlers_[static_cast<int>(op)];
     std::memcpy(code_.data() + at, &handler, sizeof handler);
     size_t i = 0;
-    for (int32_t v : fields) std::memcpy(code_.data() + at + FastOperandOffset(i++), &v, 4);
+    for (int32_t v : fields) {
+      if (i == InfoOf(op).operands.size()) break;  // a shorter form of a longer field list
+      std::memcpy(code_.data() + at + FastOperandOffset(i++), &v, 4);
+    }
     fast_.pcs.push_back(FastPc{static_cast<uint32_t>(at), pc_, op});
     producer_.valid = false;
     return at;
@@ -591,6 +594,15 @@ class FunctionTranslator {
     } else if (IsFloatConst(a) && commutes) {
       int32_t s = Src(d + 1);
       at = Emit(Offset(FastOp::kAddF, group), {Own(d), s, ConstOffset(a.value), 1});
+    } else if (IsFloatConst(a) && (op == Op::kSub || op == Op::kDiv)) {
+      int32_t s = Src(d + 1);
+      at = Emit(op == Op::kSub ? FastOp::kRSubF : FastOp::kRDivF, {Own(d), s, ConstOffset(a.value)});
+    } else if (op == Op::kAdd && b.kind == Entry::Kind::kConst) {
+      int32_t s = Src(d);
+      at = Emit(FastOp::kAddK, {Own(d), s, ConstOffset(b.value), 0});
+    } else if (op == Op::kAdd && a.kind == Entry::Kind::kConst) {
+      int32_t s = Src(d + 1);
+      at = Emit(FastOp::kAddK, {Own(d), s, ConstOffset(a.value), 1});
     } else {
       int32_t sa = Src(d), sb = Src(d + 1);
       at = Emit(Offset(FastOp::kAdd, group), {Own(d), sa, sb});
@@ -613,8 +625,17 @@ class FunctionTranslator {
         if (target > next) {  // forward only: a taken back-edge is a safepoint
           size_t d = Top() - 1;
           MaterializeRange(0, d);
-          const Entry b = stack_[d + 1];
+          const Entry a = stack_[d], b = stack_[d + 1];
           size_t at;
+          const bool equality = in.op == Op::kEq || in.op == Op::kNe;
+          if (equality && (a.kind == Entry::Kind::kNil || b.kind == Entry::Kind::kNil)) {
+            // x == nil is a tag test; jump when the comparison is false.
+            int32_t sx = Src(a.kind == Entry::Kind::kNil ? d + 1 : d);
+            at = Emit(in.op == Op::kEq ? FastOp::kJumpIfNotNil : FastOp::kJumpIfNil, {sx, 0});
+            Jump(at, 1, target);
+            Pop(2);
+            return in.size + jump.size;
+          }
           if (b.kind == Entry::Kind::kInt) {
             int32_t sa = Src(d);
             at = Emit(Offset(FastOp::kJumpIfNotEqI, group), {sa, static_cast<int32_t>(b.value), 0});
@@ -666,12 +687,27 @@ class FunctionTranslator {
 
   void Call(uint32_t callee) {
     size_t argc = m_.functions[callee].arity;
-    Flush();
     size_t first = stack_.size() - argc;
     const FastFunction* target = &out_.functions[callee];
     int32_t halves[2];
     std::memcpy(halves, &target, sizeof target);
-    size_t at = Emit(FastOp::kCall, {Own(first), Own(first), halves[0], halves[1]});
+    bool passes_locals = false;
+    for (size_t d = first; d < stack_.size(); ++d) {
+      passes_locals = passes_locals || stack_[d].kind == Entry::Kind::kLocal;
+    }
+    size_t at;
+    if (passes_locals && argc >= 1 && argc <= 3) {
+      // Everything below the arguments in its slot, as at any safepoint; the arguments
+      // that name locals are copied by the call itself.
+      MaterializeRange(0, first);
+      int32_t src[3] = {0, 0, 0};
+      for (size_t i = 0; i < argc; ++i) src[i] = Src(first + i);
+      at = Emit(Offset(FastOp::kCallArgs1, static_cast<int>(argc) - 1),
+                {Own(first), Own(first), halves[0], halves[1], src[0], src[1], src[2]});
+    } else {
+      Flush();
+      at = Emit(FastOp::kCall, {Own(first), Own(first), halves[0], halves[1]});
+    }
     Pop(argc);
     PushTemp();
     Produced(at, first, 1);
@@ -711,6 +747,9 @@ class FunctionTranslator {
     if (IsStringConst(key)) {
       int32_t c = Src(d);
       at = Emit(FastOp::kGetField, {Own(d), c, ConstOffset(key.value), 0});
+    } else if (key.kind == Entry::Kind::kInt) {
+      int32_t c = Src(d);
+      at = Emit(FastOp::kIndexGetI, {Own(d), c, static_cast<int32_t>(key.value)});
     } else {
       int32_t c = Src(d), k = Src(d + 1);
       at = Emit(FastOp::kIndexGet, {Own(d), c, k});
@@ -723,9 +762,18 @@ class FunctionTranslator {
   void IndexSet() {
     size_t d = Top() - 2;
     const Entry key = stack_[d + 1];
+    const Entry value = stack_[d + 2];
     if (IsStringConst(key)) {
       int32_t c = Src(d), v = Src(d + 2);
       Emit(FastOp::kSetField, {c, ConstOffset(key.value), v, 0});
+    } else if (value.IsConstant() && value.kind != Entry::Kind::kConst) {
+      int32_t c = Src(d), k = Src(d + 1);
+      FastSmallConstant kind = value.kind == Entry::Kind::kInt     ? FastSmallConstant::kInt
+                               : value.kind == Entry::Kind::kTrue  ? FastSmallConstant::kTrue
+                               : value.kind == Entry::Kind::kFalse ? FastSmallConstant::kFalse
+                                                                   : FastSmallConstant::kNil;
+      Emit(FastOp::kIndexSetV,
+           {c, k, static_cast<int32_t>(kind), static_cast<int32_t>(value.kind == Entry::Kind::kInt ? value.value : 0)});
     } else {
       int32_t c = Src(d), k = Src(d + 1), v = Src(d + 2);
       Emit(FastOp::kIndexSet, {c, k, v});
@@ -787,6 +835,9 @@ Result<std::shared_ptr<const FastModule>, LoadError> TranslateModule(
     ff.num_locals = f.num_locals;
     ff.num_captures = f.num_captures;
     ff.frame_slots = uint32_t{f.num_locals} + f.max_stack;
+    ff.arity_bytes = uint32_t{f.arity} * kSlot;
+    ff.locals_bytes = uint32_t{f.num_locals} * kSlot;
+    ff.call_bytes = f.num_captures != 0 ? UINT32_MAX / 2 : ff.frame_slots * kSlot;
     if (stack_heights[i].size() != f.code.size()) {
       return Err(LoadError{f.name, 0, "fast-tier translation: the verifier's analysis does not match"});
     }

@@ -102,25 +102,23 @@ class Instance::Impl {
                                                       size_t argc) = nullptr;
 
   // --- Steps both tiers share, so limits behave identically on each (execution.cc) ---
-  // Starts a call from the host: resets fuel, arms the deadline; returns the first budget
-  // (fuel steps until the next slow safepoint).
-  int64_t BeginRun();
+  // Starts a call from the host: resets fuel, arms the deadline, fills fuel_budget.
+  void BeginRun();
   // A safepoint whose budget ran out or whose heap asked for attention: charges the steps
   // and allocation since the last one as fuel (trapping past the limit), checks the
-  // deadline, collects garbage with the value stack live up to `live_top`. Returns the
-  // next budget.
-  int64_t SafepointSlow(int64_t budget, Value* live_top);
+  // deadline, collects garbage with the value stack live up to `live_top`, refills
+  // fuel_budget.
+  void SafepointSlow(Value* live_top);
   // Charges what the last straight-line steps used when the outermost frame returns.
-  void ChargeFuelAtReturn(int64_t budget);
+  void ChargeFuelAtReturn();
   // The checks push_frame makes before a call: depth, value-stack room, closure shape.
   void CheckCall(const Function& fn, Value* args_at, Closure* closure) const;
   // Turns a VmTrap raised with `active` frames into the call's Trap and unwinds.
-  Trap UnwindTrap(VmTrap& trap, int64_t budget, size_t active);
+  Trap UnwindTrap(VmTrap& trap, size_t active);
   // Calls import `index` with `n` arguments (through the gate's host domain); kept out of
-  // the loop so the threaded dispatch never jumps across a live C++ object.
-  // `fuel_since_safepoint`: steps run since fuel_used was last brought up to date, so the
-  // values copied out for the host can be charged against exactly the fuel that is left.
-  Value CallHost(uint32_t index, const Value* args, uint8_t n, uint64_t fuel_since_safepoint);
+  // the loop so the threaded dispatch never jumps across a live C++ object. The values
+  // copied out for the host are charged against exactly the fuel that is left.
+  Value CallHost(uint32_t index, const Value* args, uint8_t n);
 
   // Everything the collector must keep alive outside the heap graph.
   void MarkRoots(Heap& heap);
@@ -157,7 +155,12 @@ class Instance::Impl {
 
   Value* sp = nullptr;        // next free stack slot
   size_t depth = 0;           // active frames
-  int64_t fuel_chunk = 0;     // fuel steps in the current budget (steps since = chunk - budget)
+  // Fuel steps (calls, back-edges) left before the next slow safepoint, counted down by
+  // the loops at every safepoint; the steps since fuel_used was settled are
+  // fuel_chunk - fuel_budget. A member rather than a loop local: one memory decrement
+  // is cheaper than the register the big loops could not keep for it anyway.
+  int64_t fuel_budget = 0;
+  int64_t fuel_chunk = 0;
   bool started = false;
   bool constants_ready = false;
   bool running = false;

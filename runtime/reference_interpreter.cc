@@ -35,15 +35,15 @@ Result<Value, Trap> Instance::Impl::RunReference(uint32_t entry, const Value* ar
   Value* const stack_begin = stack.data();
   Value* const stack_end = stack_begin + stack.size();
 
-  // Fuel steps left before the next slow safepoint; the shared steps in execution.cc
-  // (SafepointSlow, ChargeFuelAtReturn, UnwindTrap) account for what it counted down.
-  int64_t budget = BeginRun();
+  // Fuel is counted down in fuel_budget; the shared steps in execution.cc (SafepointSlow,
+  // ChargeFuelAtReturn, UnwindTrap) account for what it counted.
+  BeginRun();
   const uint8_t* ip = nullptr;
   Value* base = nullptr;
   Value* sp = stack_begin;
   Closure* closure = nullptr;
 
-  // The hot state (ip, sp, base, closure, budget) must stay in registers: the helpers
+  // The hot state (ip, sp, base, closure) must stay in registers: the helpers
   // take it by value and never capture it by reference, which would force it into memory.
 
   // Checks and pushes a frame for `fn_index` whose arguments start at `args_at`.
@@ -85,9 +85,9 @@ Result<Value, Trap> Instance::Impl::RunReference(uint32_t entry, const Value* ar
 
 #define SAFEPOINT()                                \
   do {                                             \
-    if (--budget <= 0 || heap.ShouldCollect()) {   \
+    if (--fuel_budget == 0 || heap.ShouldCollect()) { \
       frames[depth - 1].ip = ip;                   \
-      budget = SafepointSlow(budget, sp);          \
+      SafepointSlow(sp);                           \
     }                                              \
   } while (0)
 
@@ -253,7 +253,7 @@ Result<Value, Trap> Instance::Impl::RunReference(uint32_t entry, const Value* ar
           uint8_t n = ReadOperand<uint8_t>(ip);
           frames[depth - 1].ip = ip;
           this->sp = sp;
-          Value v = CallHost(index, sp - n, n, static_cast<uint64_t>(fuel_chunk - budget));
+          Value v = CallHost(index, sp - n, n);
           sp -= n;
           *sp++ = v;
           NEXT();
@@ -272,7 +272,7 @@ Result<Value, Trap> Instance::Impl::RunReference(uint32_t entry, const Value* ar
           *done.result = v;
           sp = done.result + 1;
           if (depth == 0) {
-            ChargeFuelAtReturn(budget);  // allocation in the last straight-line steps counts too
+            ChargeFuelAtReturn();  // allocation in the last straight-line steps counts too
             this->sp = stack_begin;
             return v;
           }
@@ -355,7 +355,7 @@ Result<Value, Trap> Instance::Impl::RunReference(uint32_t entry, const Value* ar
 #undef NEXT
   } catch (VmTrap& t) {
     if (depth > 0) frames[depth - 1].ip = ip;
-    return Err(UnwindTrap(t, budget, depth));
+    return Err(UnwindTrap(t, depth));
   }
 }
 
