@@ -61,6 +61,10 @@ struct Function;
   X(RSubF, "rsubf", "dsk")       /* d = k - s */                                       \
   X(RDivF, "rdivf", "dsk")       /* d = k / s */                                       \
   X(AddK, "addk", "dskw")        /* + with any other constant (string concatenation) */ \
+  /* / and % by 2^i (field 3): int quotient and remainder by shifts, truncating toward   \
+     zero like idiv, without its latency */                                             \
+  X(DivP2, "divp2", "dsii")                                                            \
+  X(ModP2, "modp2", "dsii")                                                            \
   X(Neg, "neg", "ds")                                                                  \
   X(Not, "not", "ds")                                                                  \
   X(BitNot, "bnot", "ds")                                                              \
@@ -95,6 +99,10 @@ struct Function;
   X(JumpIfNotLeI, "jnlei", "sij")                                                      \
   X(JumpIfNotGtI, "jngti", "sij")                                                      \
   X(JumpIfNotGeI, "jngei", "sij")                                                      \
+  X(JumpIfNotLtF, "jnltf", "skj")                                                      \
+  X(JumpIfNotLeF, "jnlef", "skj")                                                      \
+  X(JumpIfNotGtF, "jngtf", "skj")                                                      \
+  X(JumpIfNotGeF, "jngef", "skj")                                                      \
   X(Call, "call", "sdpp")                                                              \
   /* call whose 1, 2 or 3 arguments are first copied from the slots named: locals are  \
      passed without a move each */                                                      \

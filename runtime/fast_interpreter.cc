@@ -88,6 +88,18 @@ TRINITY_ORDERED_TEST(Le, <=, kLe)
 TRINITY_ORDERED_TEST(Gt, >, kGt)
 TRINITY_ORDERED_TEST(Ge, >=, kGe)
 #undef TRINITY_ORDERED_TEST
+// Against a float constant: float and int operands inline (an int converts exactly only
+// up to 2^53, so larger ones take the shared comparison).
+#define TRINITY_FLOAT_TEST(Name, op, wire)                                        \
+  inline bool Test##Name##F(const Value& a, const Value& k) {                    \
+    if (a.tag == Tag::kFloat) return a.f op k.f;                                 \
+    return CompareOp(Op::wire, a, k);                                            \
+  }
+TRINITY_FLOAT_TEST(Lt, <, kLt)
+TRINITY_FLOAT_TEST(Le, <=, kLe)
+TRINITY_FLOAT_TEST(Gt, >, kGt)
+TRINITY_FLOAT_TEST(Ge, >=, kGe)
+#undef TRINITY_FLOAT_TEST
 inline bool TestEqI(const Value& a, int64_t k) {
   if (a.tag == Tag::kInt) return a.i == k;
   return ValuesEqual(a, Value::Int(k));
@@ -331,6 +343,32 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     TRINITY_REVERSED(RSubF, kSub, x - y)
     TRINITY_REVERSED(RDivF, kDiv, x / y)
 #undef TRINITY_REVERSED
+  L_DivP2: {
+    const Value& a = S(1);
+    if (a.tag == Tag::kInt) {
+      const int64_t x = a.i;
+      // Negative dividends first add 2^k - 1 so the shift truncates toward zero.
+      SetInt(S(0), (x >= 0 ? x : x + (F(2) - 1)) >> F(3));
+      NEXT(DivP2);
+    }
+    Value r = a.tag == Tag::kFloat ? Value::Float(a.f / static_cast<double>(F(2)))
+                                   : Arith(vm, Op::kDiv, a, Value::Int(F(2)));
+    S(0) = r;
+    NEXT(DivP2);
+  }
+  L_ModP2: {
+    const Value& a = S(1);
+    if (a.tag == Tag::kInt) {
+      const int64_t x = a.i;
+      int64_t r = x & (F(2) - 1);
+      if (x < 0 && r != 0) r -= F(2);  // the remainder takes the dividend's sign
+      SetInt(S(0), r);
+      NEXT(ModP2);
+    }
+    Value r = Arith(vm, Op::kMod, a, Value::Int(F(2)));
+    S(0) = r;
+    NEXT(ModP2);
+  }
   L_AddK: {
     const Value& a = S(1);
     const Value& k = KV(2);
@@ -389,6 +427,18 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
       DISPATCH();                                                               \
     }                                                                           \
     NEXT(JumpIfNot##Name##I);
+#define TRINITY_COMPARE_F(Name)                                                 \
+  L_JumpIfNot##Name##F:                                                         \
+    if (!Test##Name##F(S(0), KV(1))) {                                          \
+      ip += F(2);                                                               \
+      DISPATCH();                                                               \
+    }                                                                           \
+    NEXT(JumpIfNot##Name##F);
+    TRINITY_COMPARE_F(Lt)
+    TRINITY_COMPARE_F(Le)
+    TRINITY_COMPARE_F(Gt)
+    TRINITY_COMPARE_F(Ge)
+#undef TRINITY_COMPARE_F
     TRINITY_COMPARE(Eq)
     TRINITY_COMPARE(Ne)
     TRINITY_COMPARE(Lt)
@@ -648,9 +698,16 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     S(0) = r;
     NEXT(Len);
   }
-  L_ArrayPush:
-    ArrayPushChecked(vm, S(0), S(1));
+  L_ArrayPush: {
+    const Value& a = S(0);
+    if (a.tag == Tag::kArray && AsArray(a)->size < AsArray(a)->capacity) {
+      Array* arr = AsArray(a);
+      arr->items[arr->size++] = S(1);  // room left: Heap::ArrayPush would only store
+    } else {
+      ArrayPushChecked(vm, a, S(1));
+    }
     NEXT(ArrayPush);
+  }
   L_ArrayPop: {
     Value r = ArrayPopChecked(S(1));
     S(0) = r;

@@ -8,6 +8,7 @@
 #include "runtime/fast_translate.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -582,7 +583,12 @@ class FunctionTranslator {
     int group = static_cast<int>(op) - static_cast<int>(Op::kAdd);
     bool commutes = op == Op::kAdd || op == Op::kMul;
     size_t at;
-    if (b.kind == Entry::Kind::kInt) {
+    const int64_t k = b.value;
+    if (b.kind == Entry::Kind::kInt && (op == Op::kDiv || op == Op::kMod) && k >= 2 && (k & (k - 1)) == 0) {
+      int32_t s = Src(d);
+      at = Emit(op == Op::kDiv ? FastOp::kDivP2 : FastOp::kModP2,
+                {Own(d), s, static_cast<int32_t>(k), std::countr_zero(static_cast<uint64_t>(k))});
+    } else if (b.kind == Entry::Kind::kInt) {
       int32_t s = Src(d);
       at = Emit(Offset(FastOp::kAddI, group), {Own(d), s, static_cast<int32_t>(b.value), 0});
     } else if (a.kind == Entry::Kind::kInt && commutes) {
@@ -639,6 +645,9 @@ class FunctionTranslator {
           if (b.kind == Entry::Kind::kInt) {
             int32_t sa = Src(d);
             at = Emit(Offset(FastOp::kJumpIfNotEqI, group), {sa, static_cast<int32_t>(b.value), 0});
+          } else if (IsFloatConst(b) && !equality) {
+            int32_t sa = Src(d);
+            at = Emit(Offset(FastOp::kJumpIfNotLtF, group - 2), {sa, ConstOffset(b.value), 0});
           } else {
             int32_t sa = Src(d), sb = Src(d + 1);
             at = Emit(Offset(FastOp::kJumpIfNotEq, group), {sa, sb, 0});
