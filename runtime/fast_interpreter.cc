@@ -66,6 +66,38 @@ inline MapEntry* CachedEntry(Map* m, uint32_t at, const Value& key) {
   return nullptr;
 }
 
+// GetField / SetField when the cached entry does not hold the key: a full lookup that
+// caches the entry it finds, or the shared operation (and its trap) for a missing key or a
+// receiver that is not a map. Operands as in the instruction at `ip`.
+[[gnu::noinline]] void GetFieldMiss(Instance::Impl& vm, const uint8_t* ip, Value* base,
+                                    const Value* constants) {
+  const Value& c = SlotAt(base, Field(ip, 1));
+  const Value& key = ConstAt(constants, Field(ip, 2));
+  if (c.tag == Tag::kMap) {
+    Map* m = AsMap(c);
+    if (MapEntry* e = vm.heap.MapFind(m, key)) {
+      CacheStore(ip + FastOperandOffset(3), static_cast<uint32_t>(e - m->entries));
+      SlotAt(base, Field(ip, 0)) = e->value;
+      return;
+    }
+  }
+  Value r = IndexGet(vm, c, key);
+  SlotAt(base, Field(ip, 0)) = r;
+}
+[[gnu::noinline]] void SetFieldMiss(Instance::Impl& vm, const uint8_t* ip, Value* base,
+                                    const Value* constants) {
+  const Value& c = SlotAt(base, Field(ip, 0));
+  const Value& key = ConstAt(constants, Field(ip, 1));
+  const Value& v = SlotAt(base, Field(ip, 2));
+  if (c.tag == Tag::kMap) {
+    Map* m = AsMap(c);
+    MapEntry* e = vm.heap.MapSet(m, key, v);
+    CacheStore(ip + FastOperandOffset(3), static_cast<uint32_t>(e - m->entries));
+    return;
+  }
+  IndexSet(vm, c, key, v);
+}
+
 // Comparisons with the int and float cases inline; everything else (mixed numbers,
 // strings, type errors) through the shared helpers.
 inline bool TestEq(const Value& a, const Value& b) {
@@ -656,41 +688,27 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
   }
   L_GetField: {
     // m.k with a constant string key: the entry position cached in the instruction is
-    // tried first; interned constants make the key check a pointer compare.
+    // tried first; interned constants make the key check a pointer compare. Everything
+    // else is out of line, so the hit path keeps nothing alive for it.
     const Value& c = S(1);
-    const Value& key = KV(2);
-    const uint8_t* cache = ip + FastOperandOffset(3);
     if (c.tag == Tag::kMap) {
-      Map* m = AsMap(c);
-      if (MapEntry* e = CachedEntry(m, CacheLoad(cache), key)) {
-        S(0) = e->value;
-        NEXT(GetField);
-      }
-      if (MapEntry* e = heap.MapFind(m, key)) {
-        CacheStore(cache, static_cast<uint32_t>(e - m->entries));
+      if (const MapEntry* e = CachedEntry(AsMap(c), CacheLoad(ip + FastOperandOffset(3)), KV(2))) {
         S(0) = e->value;
         NEXT(GetField);
       }
     }
-    Value r = IndexGet(vm, c, key);  // not a map, or the key is missing: the shared trap
-    S(0) = r;
+    GetFieldMiss(vm, ip, base, K);
     NEXT(GetField);
   }
   L_SetField: {
     const Value& c = S(0);
-    const Value& key = KV(1);
-    const uint8_t* cache = ip + FastOperandOffset(3);
     if (c.tag == Tag::kMap) {
-      Map* m = AsMap(c);
-      if (MapEntry* e = CachedEntry(m, CacheLoad(cache), key)) {
+      if (MapEntry* e = CachedEntry(AsMap(c), CacheLoad(ip + FastOperandOffset(3)), KV(1))) {
         e->value = S(2);
         NEXT(SetField);
       }
-      MapEntry* e = heap.MapSet(m, key, S(2));
-      CacheStore(cache, static_cast<uint32_t>(e - m->entries));
-      NEXT(SetField);
     }
-    IndexSet(vm, c, key, S(2));
+    SetFieldMiss(vm, ip, base, K);
     NEXT(SetField);
   }
   L_Len: {
