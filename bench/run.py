@@ -143,11 +143,15 @@ def commands(args, names, tmp):
             shutil.copy2(trinity, copy)
             log("trinity: using a copy of %s" % trinity)
             trinity = copy
+            # --timeout 0: benchmarks have their own --timeout; the CLI's default 10 s
+            # deadline is for untrusted plugins.
             if "trinity" in wanted:
-                available["trinity"] = lambda n, s: [trinity, "run", os.path.join(PROGRAMS_DIR, n + ".tri"), "--", str(s)]
+                available["trinity"] = lambda n, s: [trinity, "run", os.path.join(PROGRAMS_DIR, n + ".tri"),
+                                                     "--timeout", "0", "--", str(s)]
             if "trinity ref" in wanted:
                 available["trinity ref"] = lambda n, s: [trinity, "run", "--tier=reference",
-                                                         os.path.join(PROGRAMS_DIR, n + ".tri"), "--", str(s)]
+                                                         os.path.join(PROGRAMS_DIR, n + ".tri"),
+                                                         "--timeout", "0", "--", str(s)]
     lua = which(args.lua)
     if "lua5.4" in wanted:
         if lua:
@@ -328,6 +332,16 @@ def versions(args, runtimes):
                 v[r] = (p.stdout or p.stderr).strip().splitlines()[0]
             except (OSError, IndexError, subprocess.TimeoutExpired):
                 pass
+    # Debian's luajit and OpenResty's luajit2 both print "LuaJIT 2.1.0-beta3": name the
+    # package that owns the binary (tools/setup.sh installs luajit2).
+    if "luajit" in v:
+        exe = os.path.realpath(shutil.which(args.luajit) or args.luajit)
+        p = subprocess.run(["dpkg-query", "-S", exe], capture_output=True, text=True)
+        if p.returncode == 0:
+            pkg = p.stdout.split(":")[0]
+            ver = subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg],
+                                 capture_output=True, text=True).stdout
+            v["luajit"] += " (Debian package %s %s)" % (pkg, ver)
     return v
 
 

@@ -20,7 +20,9 @@ class KeyPool;
 
 // Address space reserved per instance: twice the heap limit (size classes round small
 // blocks up to a power of two, freed blocks keep their class) plus kNonHeapReserve for
-// the value stack (at most 64 MiB), frames and the module's tables. A heap limit of 0
+// the value stack and frames (together about twice Limits::max_stack_bytes, so a stack
+// limit up to 32 MiB fits; a larger one makes instance creation fail) and the module's
+// tables. A heap limit of 0
 // reserves as for the default 256 MiB, a limit above 4 GiB as for 4 GiB. The runtime
 // enforces the limit itself; past the reservation the provider refuses, which the
 // runtime reports as an out-of-memory trap, so raising the limit later

@@ -3,6 +3,7 @@
 #include "isolation/process_wire.h"
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -81,6 +82,7 @@ void PutLimits(Writer& w, const Limits& l) {
   w.U64(l.fuel);
   w.U64(l.max_heap_bytes);
   w.U32(l.max_depth);
+  w.U64(l.max_stack_bytes);
   w.U64(static_cast<uint64_t>(l.timeout.count()));
 }
 
@@ -89,6 +91,7 @@ Limits GetLimits(Reader& r) {
   l.fuel = r.U64();
   l.max_heap_bytes = static_cast<size_t>(r.U64());
   l.max_depth = r.U32();
+  l.max_stack_bytes = static_cast<size_t>(r.U64());
   // Clamped like the CLI does, so deadline arithmetic in the VM cannot overflow.
   l.timeout = std::chrono::milliseconds(static_cast<int64_t>(std::min<uint64_t>(r.U64(), uint64_t{1} << 40)));
   return l;
@@ -138,8 +141,17 @@ Result<ProcessRequest, std::string> DecodeRequest(const std::vector<uint8_t>& by
   return q;
 }
 
+std::vector<uint8_t> EncodeOutput(uint64_t offset, std::string_view text) {
+  Writer w;
+  w.U8(static_cast<uint8_t>(ReplyKind::kOutput));
+  w.U64(offset);
+  w.Bytes(text.data(), text.size());
+  return w.Take();
+}
+
 std::vector<uint8_t> EncodeResult(const ProcessResult& res) {
   Writer w;
+  w.U8(static_cast<uint8_t>(ReplyKind::kResult));
   w.Str(res.output);
   w.OptStr(res.result);
   w.OptStr(res.setup_error);
@@ -159,9 +171,22 @@ std::vector<uint8_t> EncodeResult(const ProcessResult& res) {
   return w.Take();
 }
 
-Result<ProcessResult, std::string> DecodeResult(const std::vector<uint8_t>& bytes) {
+Result<Reply, std::string> DecodeReply(const std::vector<uint8_t>& bytes) {
   Reader r(bytes);
-  ProcessResult res;
+  Reply reply;
+  uint8_t kind = r.U8();
+  if (kind == static_cast<uint8_t>(ReplyKind::kOutput)) {
+    reply.kind = ReplyKind::kOutput;
+    reply.offset = r.U64();
+    reply.output = r.Str();
+    if (!r.ok() || !r.AtEnd() || reply.output.size() > kMaxOutputChunk) {
+      return Err(std::string("malformed output"));
+    }
+    return reply;
+  }
+  if (kind != static_cast<uint8_t>(ReplyKind::kResult)) return Err(std::string("malformed reply kind"));
+  reply.kind = ReplyKind::kResult;
+  ProcessResult& res = reply.result;
   res.output = r.Str();
   res.result = r.OptStr();
   res.setup_error = r.OptStr();
@@ -183,7 +208,7 @@ Result<ProcessResult, std::string> DecodeResult(const std::vector<uint8_t>& byte
     res.trap = std::move(t);
   }
   if (!r.ok() || !r.AtEnd()) return Err(std::string("malformed result"));
-  return res;
+  return reply;
 }
 
 Result<Unit, std::string> WriteFrame(int fd, const std::vector<uint8_t>& payload,
@@ -205,6 +230,42 @@ Result<Unit, std::string> WriteFrame(int fd, const std::vector<uint8_t>& payload
       return Err(std::string("write failed: ") + std::strerror(errno));
     }
     sent += static_cast<size_t>(put);
+  }
+  return Unit{};
+}
+
+Result<Unit, std::string> WriteOutputFrame(int fd, uint64_t offset, std::string_view text) {
+  if (text.size() > kMaxOutputChunk) return Err(std::string("output chunk too large"));
+  // Frame length, then what EncodeOutput lays out: kind, offset, string length.
+  uint8_t header[4 + 1 + 8 + 4];
+  uint32_t frame = static_cast<uint32_t>(1 + 8 + 4 + text.size());
+  uint32_t length = static_cast<uint32_t>(text.size());
+  for (int i = 0; i < 4; ++i) header[i] = static_cast<uint8_t>(frame >> (8 * i));
+  header[4] = static_cast<uint8_t>(ReplyKind::kOutput);
+  for (int i = 0; i < 8; ++i) header[5 + i] = static_cast<uint8_t>(offset >> (8 * i));
+  for (int i = 0; i < 4; ++i) header[13 + i] = static_cast<uint8_t>(length >> (8 * i));
+  iovec parts[2] = {{header, sizeof header}, {const_cast<char*>(text.data()), text.size()}};
+  size_t left = sizeof header + text.size();
+  iovec* next = parts;
+  int count = 2;
+  while (left > 0) {
+    ssize_t put = writev(fd, next, count);
+    if (put < 0) {
+      if (errno == EINTR) continue;
+      return Err(std::string("write failed: ") + std::strerror(errno));
+    }
+    left -= static_cast<size_t>(put);
+    // Skip what was written: whole parts, then into the part it stopped in.
+    size_t done = static_cast<size_t>(put);
+    while (count > 0 && done >= next->iov_len) {
+      done -= next->iov_len;
+      ++next;
+      --count;
+    }
+    if (count > 0) {
+      next->iov_base = static_cast<char*>(next->iov_base) + done;
+      next->iov_len -= done;
+    }
   }
   return Unit{};
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/result.h"
@@ -21,7 +22,8 @@ struct ProcessRequest {
 };
 
 struct ProcessResult {
-  std::string output;                       // what print() wrote
+  // What print() wrote, when the caller gave Run no output sink (ProcessSupervisor).
+  std::string output;
   std::optional<std::string> result;        // the entry's result as text, unless nil
   std::optional<Trap> trap;                 // top-level code or the entry trapped
   std::optional<std::string> setup_error;   // load or link failure: nothing ran
@@ -29,8 +31,24 @@ struct ProcessResult {
 
 std::vector<uint8_t> EncodeRequest(const ProcessRequest& request);
 Result<ProcessRequest, std::string> DecodeRequest(const std::vector<uint8_t>& bytes);
+
+// A worker answers a request with any number of output frames, in the order print()
+// produced the text, then one result frame (whose `output` is empty): output streams to
+// the supervisor while the plugin runs instead of piling up in either process.
+enum class ReplyKind : uint8_t { kOutput = 1, kResult = 2 };
+inline constexpr size_t kMaxOutputChunk = size_t{1} << 20;  // bytes per output frame
+struct Reply {
+  ReplyKind kind = ReplyKind::kResult;
+  uint64_t offset = 0;   // kOutput: where `output` starts in the request's output
+  std::string output;    // kOutput
+  ProcessResult result;  // kResult
+};
+// At most kMaxOutputChunk bytes of text.
+std::vector<uint8_t> EncodeOutput(uint64_t offset, std::string_view text);
+// The frame of EncodeOutput(offset, text), written with one writev and no copy of `text`.
+Result<Unit, std::string> WriteOutputFrame(int fd, uint64_t offset, std::string_view text);
 std::vector<uint8_t> EncodeResult(const ProcessResult& result);
-Result<ProcessResult, std::string> DecodeResult(const std::vector<uint8_t>& bytes);
+Result<Reply, std::string> DecodeReply(const std::vector<uint8_t>& bytes);
 
 // One frame (u32 length + payload) over a blocking descriptor. Reading returns an
 // empty error string on a clean end of stream before any byte of a frame.

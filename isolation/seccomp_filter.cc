@@ -5,7 +5,6 @@
 
 #include <seccomp.h>
 #include <signal.h>
-#include <sys/sdt.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,6 +15,11 @@
 #include "isolation/kernel_checks.h"
 #include "isolation/landlock_proc_guard.h"
 #include "isolation/mpk_isolation.h"
+#include "runtime/probes.h"
+
+#ifndef TRINITY_NO_PROBES
+TRINITY_DEFINE_PROBE_SEMAPHORE(seccomp_violation);
+#endif
 
 namespace trinity::isolation {
 namespace {
@@ -36,7 +40,7 @@ void OnSigsys(int sig, siginfo_t* info, void* context) {
     int nr = info->si_syscall;
     unsigned arch = info->si_arch;
     void* ip = info->si_call_addr;
-    DTRACE_PROBE3(trinity, seccomp_violation, nr, arch, ip);
+    TRINITY_PROBE(seccomp_violation, nr, arch, ip);
   }
   const struct sigaction& next = g_next_sigsys;
   if ((next.sa_flags & SA_SIGINFO) != 0 && next.sa_sigaction != nullptr) {

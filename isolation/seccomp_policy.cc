@@ -4,6 +4,7 @@
 #include "isolation/seccomp_policy.h"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include <array>
@@ -212,6 +213,113 @@ constexpr auto kServerRules = std::to_array<PolicyRule>({
                           "instruction and the VM never writes signal frames"),
 });
 
+// An nginx worker after start-up (installed by ngx_http_trinity_module's init_process,
+// after privileges are dropped and listening sockets inherited): its event loop, client
+// and upstream sockets, files it serves, temporary files, logs, memory and the clock.
+// Built from strace of workers serving, reopening logs and shutting down gracefully.
+constexpr ArgCondition kFionbio{1, Op::kEqual, 0, FIONBIO, false, "request == FIONBIO"};
+constexpr ArgCondition kFionread{1, Op::kEqual, 0, FIONREAD, false, "request == FIONREAD"};
+
+constexpr auto kNginxWorkerRules = std::to_array<PolicyRule>({
+    Allow("epoll_wait", "the event loop"),
+    Allow("epoll_pwait", "the event loop (some libc versions)"),
+    Allow("epoll_ctl", "registering connections with the event loop"),
+    Allow("accept4", "new client connections on the listening sockets from the master"),
+    Allow("accept", "as accept4, where accept4 is unavailable"),
+    Allow("read", "sockets, files and the channel from the master"),
+    Allow("readv", "request bodies"),
+    Allow("recvfrom", "client and upstream sockets"),
+    Allow("recvmsg", "the master's channel (it passes descriptors and commands)"),
+    Allow("write", "responses and log lines"),
+    Allow("writev", "responses"),
+    Allow("sendto", "responses; resolver queries"),
+    Allow("sendmsg", "the channel to the master"),
+    Allow("sendfile", "static files"),
+    Allow("pread64", "static files and buffered request bodies"),
+    Allow("pwrite64", "request bodies buffered to temporary files"),
+    Allow("preadv", "as pread64"),
+    Allow("pwritev", "as pwrite64"),
+    Allow("lseek", "files"),
+    Allow("close", "releasing descriptors grants nothing"),
+    Allow("shutdown", "lingering close"),
+    Allow("setsockopt", "TCP_NODELAY and friends on accepted connections"),
+    Allow("getsockopt", "connect() results on upstream sockets"),
+    Allow("getsockname", "$server_addr"),
+    Allow("getpeername", "client addresses"),
+    Allow("socket", "upstream connections (proxy_pass) and the resolver: an nginx worker's "
+                    "own job, not the plugin's (plugins have no socket host function)"),
+    Allow("connect", "as socket"),
+    AllowIf("ioctl", kFionbio, "non-blocking sockets (ngx_nonblocking)"),
+    AllowIf("ioctl", kFionread, "bytes waiting on a socket while reading request bodies"),
+    AllowIf("ioctl", kTrinityAttest,
+            "the kernel's attestation of the locked-down state and of new MPK instances "
+            "through /dev/trinity (kmod/), opened before lock-down; no other ioctl"),
+    Allow("fcntl", "O_NONBLOCK and FD_CLOEXEC on descriptors"),
+    Allow("dup2", "reopening logs on USR1 moves the new error log onto stderr"),
+    Allow("openat", "files to serve, temporary files, logs on reopen. seccomp cannot see "
+                    "paths, so this policy hides /proc with Landlock (see the landlock line "
+                    "above): /proc/self/mem, whose writes bypass PKRU, fails with EACCES"),
+    Allow("fstat", "file sizes (open_file_cache, static files)"),
+    Allow("newfstatat", "as fstat"),
+    Allow("statx", "as fstat"),
+    Allow("unlink", "temporary files of request bodies"),
+    Allow("rename", "WebDAV and cache files"),
+    Allow("mkdir", "levels of temporary and cache paths"),
+    AllowIf("mmap", kNotExecutable, "the allocators (nginx pools, libc, Trinity heaps); "
+                                    "never executable"),
+    AllowIf("mprotect", kNotExecutable, "guard pages; committing MPK reservations; never "
+                                        "executable"),
+    Allow("munmap", "the allocators return memory"),
+    Allow("mremap", "the allocators grow large blocks; a VMA keeps its protection key"),
+    Allow("brk", "libc's main arena"),
+    Allow("madvise", "libc releases pages"),
+    Allow("futex", "locks in libc and the runtime; thread pools"),
+    Allow("sched_yield", "spinning locks (nginx's shared-memory mutexes)"),
+    Allow("clock_gettime", "nginx's time cache, plugin deadlines (when the vDSO falls back)"),
+    Allow("gettimeofday", "clock fallback"),
+    Allow("getpid", "log lines name the process"),
+    Allow("gettid", "log lines name the thread"),
+    AllowIf("tgkill", kOwnProcess, "raise()/abort() on itself only"),
+    Allow("getrandom", "hash seeds of plugin instances"),
+    Allow("rt_sigprocmask", "signal masks around the event loop; contained seccomp traps"),
+    Allow("rt_sigreturn", "nginx returns from its signal handlers (timer_resolution, master "
+                          "signals); a forged frame restores any PKRU, which is why JIT code "
+                          "may hold no syscall instruction and the VM never writes signal "
+                          "frames"),
+    Allow("sigaltstack", "fault containment's alternate signal stack"),
+    Allow("setitimer", "timer_resolution"),
+    Allow("restart_syscall", "the kernel restarts an interrupted call"),
+    Allow("exit", "thread exit"),
+    Allow("exit_group", "worker exit"),
+    // Named refusals: the default refuses them too; the rows say why they must stay so.
+    Refuse("pkey_mprotect", kWhyPkeyMprotect),
+    Refuse("pkey_alloc", kWhyPkeyAlloc),
+    Refuse("pkey_free", kWhyPkeyFree),
+    RefuseIf("mprotect", kExecutable, kWhyExecMprotect),
+    RefuseIf("mmap", kExecutable, kWhyExecMmap),
+    Refuse("process_vm_writev", kWhyProcessVm),
+    Refuse("process_vm_readv", kWhyProcessVm),
+    Refuse("ptrace", kWhyPtrace),
+    Refuse("execve", kWhyExecve),
+    Refuse("execveat", kWhyExecve),
+    Refuse("io_uring_setup", kWhyUringSetup),
+    Refuse("io_uring_register", kWhyUringRegister),
+    Refuse("clone", "a worker starts no processes or threads after start-up (thread pools "
+                    "exist before the filter, which binds them too)"),
+    Refuse("clone3", "as clone"),
+    Refuse("kill", "workers signal nobody; the master signals them"),
+    Refuse("rt_sigaction", "the fault-containment handlers are installed before lock-down; "
+                           "replacing them would hide violations"),
+    Refuse("userfaultfd", kWhyUserfaultfd),
+    Refuse("personality", kWhyPersonality),
+    Refuse("prctl", "could rename or make the worker dumpable"),
+    Refuse("memfd_create", "anonymous files could be mapped executable elsewhere"),
+    Refuse("bpf", "kernel programs can read any user memory (bpf_probe_read_user)"),
+    Refuse("mount", "remounting /proc or binding files over others escapes path checks"),
+    Refuse("setns", "joining other namespaces escapes the process's view"),
+    Refuse("unshare", "new user namespaces grant capabilities inside them"),
+});
+
 constexpr SeccompPolicy kStrict{
     "strict",
     "a worker that only runs plugins: memory, its socket and stdio, the clock, its "
@@ -224,7 +332,14 @@ constexpr SeccompPolicy kServer{
     "process or reach around the restricted io_uring; /proc hidden by Landlock",
     SyscallAction::kAllow, kServerRules, /*hides_proc=*/true};
 
-constexpr const SeccompPolicy* kPolicies[] = {&kStrict, &kServer};
+constexpr SeccompPolicy kNginxWorker{
+    "nginx-worker",
+    "an nginx worker embedding Trinity (trinity_seccomp nginx-worker;): its event loop, "
+    "sockets, served and temporary files, logs, memory and the clock; /proc hidden by "
+    "Landlock",
+    SyscallAction::kRefuse, kNginxWorkerRules, /*hides_proc=*/true};
+
+constexpr const SeccompPolicy* kPolicies[] = {&kStrict, &kServer, &kNginxWorker};
 
 std::string_view ActionName(SyscallAction action) {
   return action == SyscallAction::kAllow ? "allow" : "refuse";

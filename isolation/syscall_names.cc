@@ -58,6 +58,12 @@ constexpr Named kSyscalls[] = {
     TRINITY_SYSCALL(pkey_mprotect), TRINITY_SYSCALL(pkey_alloc),   TRINITY_SYSCALL(pkey_free),
     TRINITY_SYSCALL(io_uring_setup), TRINITY_SYSCALL(io_uring_enter), TRINITY_SYSCALL(io_uring_register),
     TRINITY_SYSCALL(openat2),       TRINITY_SYSCALL(pidfd_open),   TRINITY_SYSCALL(clone3),
+    // The nginx-worker policy's rows.
+    TRINITY_SYSCALL(epoll_wait),    TRINITY_SYSCALL(epoll_pwait),  TRINITY_SYSCALL(epoll_ctl),
+    TRINITY_SYSCALL(accept4),       TRINITY_SYSCALL(sendfile),     TRINITY_SYSCALL(preadv),
+    TRINITY_SYSCALL(pwritev),       TRINITY_SYSCALL(shutdown),     TRINITY_SYSCALL(setsockopt),
+    TRINITY_SYSCALL(getsockopt),    TRINITY_SYSCALL(getsockname),  TRINITY_SYSCALL(getpeername),
+    TRINITY_SYSCALL(statx),         TRINITY_SYSCALL(setitimer),
 };
 #undef TRINITY_SYSCALL
 

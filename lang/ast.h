@@ -27,8 +27,10 @@ enum class ExprKind : uint8_t {
   kMap,       // items: key, value, key, value, ...
   kFunction,  // fn
   kUnary,     // op (kMinus, kTilde, kNot), left
-  kBinary,    // op, left, right (arithmetic, bitwise, comparison)
-  kAnd, kOr,  // left, right
+  // Flat chains, so `a + b + ... + z` costs no recursion in any tree walk, however long:
+  kBinary,    // items = operands (2 or more), ops = the operators between them; evaluated
+              // left to right, ((a op0 b) op1 c) ... (a comparison has exactly two operands)
+  kAnd, kOr,  // items = operands (2 or more)
   kCall,      // left = callee, items = arguments
   kIndex,     // left[right]
   kMember,    // left.text
@@ -45,6 +47,12 @@ enum class Resolved : uint8_t {
   kMathPi, kMathInf,                  // `math.pi`, `math.inf`
 };
 
+// An operator of a kBinary chain, with its own position for line tables and traps.
+struct ChainOp {
+  TokenKind op;
+  uint32_t line = 0, col = 0;
+};
+
 struct Expr {
   ExprKind kind;
   uint32_t line = 0, col = 0;
@@ -54,6 +62,7 @@ struct Expr {
   std::string text;  // string literal bytes, name, member key
   ExprPtr left, right;
   std::vector<ExprPtr> items;
+  std::vector<ChainOp> ops;  // kBinary
   std::unique_ptr<FunctionLit> fn;
 
   uint32_t height = 1;  // longest path to a leaf, bounded so tree walks cannot overflow
@@ -85,13 +94,20 @@ enum class StmtKind : uint8_t {
   kAssign,    // target op= expr  (op is kAssign or a compound kind)
   kFn,        // fn (named); exported
   kImport,    // name, params
-  kIf,        // expr, body, else_body
+  kIf,        // arms (the `if` and each `else if`, flat), else_body
   kWhile,     // expr, body
   kForRange,  // name, expr .. expr2, body
   kForIn,     // name [, name2] in expr, body
   kBreak, kContinue,
   kReturn,    // expr (may be null)
   kBlock,     // body
+};
+
+// One arm of an `if ... else if ...` chain.
+struct IfArm {
+  ExprPtr cond;
+  StmtList body;
+  uint32_t line = 0, col = 0;  // its `if` keyword
 };
 
 struct Stmt {
@@ -103,6 +119,7 @@ struct Stmt {
   TokenKind op = TokenKind::kAssign;
   ExprPtr target, expr, expr2;
   StmtList body, else_body;
+  std::vector<IfArm> arms;  // kIf
   std::unique_ptr<FunctionLit> fn;
   std::vector<Param> params;
   uint32_t height = 1;

@@ -9,6 +9,7 @@
 #include <limits>
 #include <numbers>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 
 #include "lang/constant_fold.h"
@@ -53,10 +54,12 @@ Op OpFor(TokenKind k) {
 // Owns the module-wide tables: deduplicated constants.
 class ModuleBuilder {
  public:
-  ModuleBuilder(Module& m, Diagnostics& diags) : m_(m), diags_(diags) {}
+  ModuleBuilder(Module& m, Diagnostics& diags, CompileMemory* memory)
+      : m_(m), diags_(diags), memory_(memory) {}
 
   Module& module() { return m_; }
   Diagnostics& diags() { return diags_; }
+  CompileMemory* memory() { return memory_; }
 
   uint32_t Int(int64_t v, uint32_t line) {
     return Intern(ints_, v, v, line);
@@ -81,6 +84,10 @@ class ModuleBuilder {
       }
       return 0;
     }
+    // The constant, its key in the dedup table, and string bytes in both.
+    size_t bytes = 2 * sizeof(Constant) + 64;
+    if constexpr (std::is_same_v<Value, std::string>) bytes += 2 * StringHeapBytes(value.size());
+    ChargeTo(memory_, bytes, line, 1);
     uint32_t index = static_cast<uint32_t>(m_.constants.size());
     m_.constants.emplace_back(std::in_place_type<Value>, value);
     map.emplace(key, index);
@@ -89,6 +96,7 @@ class ModuleBuilder {
 
   Module& m_;
   Diagnostics& diags_;
+  CompileMemory* memory_;
   std::unordered_map<int64_t, uint32_t> ints_;
   std::unordered_map<uint64_t, uint32_t> floats_;
   std::unordered_map<std::string, uint32_t> strings_;
@@ -121,6 +129,10 @@ class FunctionGenerator {
     f.num_locals = static_cast<uint16_t>(info_.num_locals);
     f.num_captures = static_cast<uint16_t>(info_.captures.size());
     em_.Finish(f);
+    // The function as the module keeps it, and as much again for the emitter's buffers
+    // and the verifier's per-instruction tables that follow.
+    ChargeTo(mb_.memory(), 2 * (sizeof(Function) + f.code.size() + f.lines.size() * sizeof(LineEntry)),
+             info_.line, info_.col);
     if (f.code.size() > kMaxCodeBytes) {
       mb_.diags().Error(info_.line, info_.col, "function '" + info_.name + "' is too large (" +
                                                     std::to_string(f.code.size()) + " bytes of code)");
@@ -243,18 +255,19 @@ class FunctionGenerator {
       case StmtKind::kImport:
         break;
       case StmtKind::kIf: {
-        Label otherwise = em_.NewLabel();
-        Expression(*s.expr);
-        em_.SetLine(s.line);
-        em_.EmitJump(Op::kJumpIfFalse, otherwise);
-        Statements(s.body);
-        if (s.else_body.empty()) {
-          em_.Bind(otherwise);
-          break;
-        }
+        // One arm after the other (a flat loop, however long the else-if chain): a false
+        // condition jumps to the next arm, the end of a taken arm jumps past the rest.
         Label end = em_.NewLabel();
-        em_.EmitJump(Op::kJump, end);
-        em_.Bind(otherwise);
+        for (size_t i = 0; i < s.arms.size(); ++i) {
+          const IfArm& arm = s.arms[i];
+          Label next = em_.NewLabel();
+          Expression(*arm.cond);
+          em_.SetLine(arm.line);
+          em_.EmitJump(Op::kJumpIfFalse, next);
+          Statements(arm.body);
+          if (i + 1 < s.arms.size() || !s.else_body.empty()) em_.EmitJump(Op::kJump, end);
+          em_.Bind(next);
+        }
         Statements(s.else_body);
         em_.Bind(end);
         break;
@@ -425,7 +438,7 @@ class FunctionGenerator {
 
   void Expression(const Expr& e) {
     em_.SetLine(e.line);
-    if (e.kind == ExprKind::kBinary || e.kind == ExprKind::kUnary) {
+    if (e.kind == ExprKind::kUnary) {
       if (std::optional<Number> folded = FoldConstant(e)) {
         PushNumber(*folded, e.line);
         return;
@@ -455,22 +468,37 @@ class FunctionGenerator {
                  : e.op == TokenKind::kMinus ? Op::kNeg
                                              : Op::kBitNot);
         break;
-      case ExprKind::kBinary:
-        Expression(*e.left);
-        Expression(*e.right);
-        em_.SetLine(e.line);
-        em_.Emit(OpFor(e.op));
+      case ExprKind::kBinary: {
+        // a op0 b op1 c ...: operands in order, each operator right after its right
+        // operand, so the operand stack stays two deep however long the chain. A constant
+        // prefix is folded first.
+        size_t next = 0;
+        if (std::optional<Number> prefix = FoldChainPrefix(e, &next)) {
+          PushNumber(*prefix, e.line);
+        } else {
+          Expression(*e.items[0]);
+          next = 1;
+        }
+        for (; next < e.items.size(); ++next) {
+          Expression(*e.items[next]);
+          const ChainOp& op = e.ops[next - 1];
+          em_.SetLine(op.line);
+          em_.Emit(OpFor(op.op));
+        }
         break;
+      }
       case ExprKind::kAnd:
       case ExprKind::kOr: {
-        // Yields the deciding operand: a; dup; jump-if-decided L; pop; b; L:
+        // Yields the deciding operand: a; dup; jump-if-decided L; pop; b; dup; ...; z; L:
         Label done = em_.NewLabel();
-        Expression(*e.left);
-        em_.SetLine(e.line);
-        em_.Emit(Op::kDup);
-        em_.EmitJump(e.kind == ExprKind::kAnd ? Op::kJumpIfFalse : Op::kJumpIfTrue, done);
-        em_.Emit(Op::kPop);
-        Expression(*e.right);
+        for (size_t i = 0; i + 1 < e.items.size(); ++i) {
+          Expression(*e.items[i]);
+          em_.SetLine(e.line);
+          em_.Emit(Op::kDup);
+          em_.EmitJump(e.kind == ExprKind::kAnd ? Op::kJumpIfFalse : Op::kJumpIfTrue, done);
+          em_.Emit(Op::kPop);
+        }
+        Expression(*e.items.back());
         em_.Bind(done);
         break;
       }
@@ -592,7 +620,8 @@ class FunctionGenerator {
 }  // namespace
 
 void GenerateModule(const Program& program, const Resolution& resolution,
-                    std::string_view file_name, Module& out, Diagnostics& diags) {
+                    std::string_view file_name, Module& out, Diagnostics& diags,
+                    CompileMemory* memory) {
   out.source_name = std::string(file_name);
   out.globals = resolution.globals;
   out.imports = resolution.imports;
@@ -601,7 +630,7 @@ void GenerateModule(const Program& program, const Resolution& resolution,
   }
   out.start_function = resolution.top_function;
   out.functions.resize(resolution.functions.size());
-  ModuleBuilder mb(out, diags);
+  ModuleBuilder mb(out, diags, memory);
   for (uint32_t i = 0; i < resolution.functions.size(); ++i) {
     const FunctionInfo& info = resolution.functions[i];
     const StmtList& body = info.lit ? info.lit->body : program.stmts;

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "lang/ast.h"
+#include "lang/compile_memory.h"
 #include "lang/diagnostics.h"
 #include "lang/resolver.h"
 #include "runtime/module.h"
@@ -13,8 +14,10 @@
 namespace trinity::lang {
 
 // Fills `out` from an error-free, resolved `program`. Reports only limit violations
-// (too many constants, code too large).
+// (too many constants, code too large). With `memory`, each function's code and line
+// table and each string constant are charged to it.
 void GenerateModule(const Program& program, const Resolution& resolution,
-                    std::string_view file_name, Module& out, Diagnostics& diags);
+                    std::string_view file_name, Module& out, Diagnostics& diags,
+                    CompileMemory* memory = nullptr);
 
 }  // namespace trinity::lang

@@ -3,7 +3,11 @@
 // are compiler bugs, reported as errors rather than crashes or unverifiable modules.
 #include "lang/compiler.h"
 
+#include <string>
+#include <vector>
+
 #include "lang/codegen.h"
+#include "lang/compile_memory.h"
 #include "lang/lexer.h"
 #include "lang/parser.h"
 #include "lang/resolver.h"
@@ -38,21 +42,44 @@ void SizeStacks(Module& m, const Resolution& res, Diagnostics& diags) {
 
 Result<Module, std::vector<CompileError>> CompileSource(std::string_view source,
                                                         std::string_view file_name) {
+  return CompileSource(source, file_name, CompileLimits{});
+}
+
+Result<Module, std::vector<CompileError>> CompileSource(std::string_view source,
+                                                        std::string_view file_name,
+                                                        const CompileLimits& limits) {
   Diagnostics diags(file_name);
-  std::vector<Token> tokens = Lex(source, diags);
-  Program program = Parse(tokens, diags);
-  if (diags.has_errors()) return Err(diags.Take());
-
-  Resolution resolution;
-  Resolve(program, resolution, diags);
-  if (diags.has_errors()) return Err(diags.Take());
-
+  if (source.size() > limits.max_source_bytes) {
+    diags.Error(1, 1, "source too large: more than " + std::to_string(limits.max_source_bytes) +
+                          " bytes (CompileLimits::max_source_bytes)");
+    return Err(diags.Take());
+  }
+  CompileMemory memory(limits.max_memory_bytes, diags);
   Module module;
-  GenerateModule(program, resolution, file_name, module, diags);
-  if (diags.has_errors()) return Err(diags.Take());
+  try {
+    Program program;
+    {
+      // The tokens are only needed to build the tree; their memory goes back before the
+      // later stages charge theirs.
+      std::vector<Token> tokens = Lex(source, diags, &memory);
+      size_t token_bytes = memory.used();
+      program = Parse(tokens, diags, &memory);
+      memory.Release(token_bytes);
+    }
+    if (diags.has_errors()) return Err(diags.Take());
 
-  SizeStacks(module, resolution, diags);
-  if (diags.has_errors()) return Err(diags.Take());
+    Resolution resolution;
+    Resolve(program, resolution, diags, &memory);
+    if (diags.has_errors()) return Err(diags.Take());
+
+    GenerateModule(program, resolution, file_name, module, diags, &memory);
+    if (diags.has_errors()) return Err(diags.Take());
+
+    SizeStacks(module, resolution, diags);
+    if (diags.has_errors()) return Err(diags.Take());
+  } catch (const CompileMemoryExhausted&) {
+    return Err(diags.Take());
+  }
 
   auto verified = VerifyModule(module);
   if (!verified) {

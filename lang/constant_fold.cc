@@ -69,18 +69,36 @@ std::optional<Number> FoldConstant(const Expr& e) {
       return std::nullopt;
     }
     case ExprKind::kBinary: {
-      std::optional<Number> a = FoldConstant(*e.left);
-      if (!a) return std::nullopt;
-      std::optional<Number> b = FoldConstant(*e.right);
-      if (!b) return std::nullopt;
-      if (std::holds_alternative<int64_t>(*a) && std::holds_alternative<int64_t>(*b)) {
-        return FoldInts(e.op, std::get<int64_t>(*a), std::get<int64_t>(*b));
-      }
-      return FoldFloats(e.op, AsDouble(*a), AsDouble(*b));
+      size_t folded = 0;
+      std::optional<Number> v = FoldChainPrefix(e, &folded);
+      if (folded != e.items.size()) return std::nullopt;
+      return v;
     }
     default:
       return std::nullopt;
   }
+}
+
+std::optional<Number> FoldChainPrefix(const Expr& chain, size_t* operands) {
+  *operands = 0;
+  std::optional<Number> acc = FoldConstant(*chain.items[0]);
+  if (!acc) return std::nullopt;
+  size_t n = 1;
+  for (; n < chain.items.size(); ++n) {
+    std::optional<Number> b = FoldConstant(*chain.items[n]);
+    if (!b) break;
+    TokenKind op = chain.ops[n - 1].op;
+    std::optional<Number> next;
+    if (std::holds_alternative<int64_t>(*acc) && std::holds_alternative<int64_t>(*b)) {
+      next = FoldInts(op, std::get<int64_t>(*acc), std::get<int64_t>(*b));
+    } else {
+      next = FoldFloats(op, AsDouble(*acc), AsDouble(*b));
+    }
+    if (!next) break;
+    acc = next;
+  }
+  *operands = n;
+  return acc;
 }
 
 }  // namespace trinity::lang

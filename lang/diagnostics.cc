@@ -9,6 +9,8 @@
 namespace trinity::lang {
 namespace {
 
+constexpr size_t kMaxShownColumns = 160;
+
 // The text of 1-based `line` without its newline; empty if the source is shorter.
 std::string_view LineText(std::string_view source, uint32_t line) {
   size_t start = 0;
@@ -40,13 +42,27 @@ std::string FormatCompileErrors(const std::vector<CompileError>& errors, std::st
     std::string number = std::to_string(e.line);
     std::string gutter = std::string(std::max<size_t>(5, number.size() + 1), ' ');
     std::string_view text = LineText(source, e.line);
+    uint32_t col = e.col == 0 ? 1 : e.col;
+    // A long line (generated or hostile source) is shown as a window around the column,
+    // so each error costs a bounded amount of text.
+    std::string_view lead, tail;
+    if (text.size() > kMaxShownColumns) {
+      size_t from = col - 1 > kMaxShownColumns / 2 ? col - 1 - kMaxShownColumns / 2 : 0;
+      from = std::min(from, text.size() - kMaxShownColumns);
+      if (from > 0) lead = "...";
+      if (from + kMaxShownColumns < text.size()) tail = "...";
+      text = text.substr(from, kMaxShownColumns);
+      col = static_cast<uint32_t>(col - from + lead.size());
+    }
     out += gutter.substr(number.size()) + number + " | ";
+    out += lead;
     out += text;
+    out += tail;
     out += "\n" + gutter + " | ";
     // Tabs stay tabs so the caret lines up with the source line in a terminal.
-    uint32_t col = e.col == 0 ? 1 : e.col;
+    std::string shown = std::string(lead) + std::string(text);
     for (uint32_t i = 1; i < col; ++i) {
-      out += (i - 1 < text.size() && text[i - 1] == '\t') ? '\t' : ' ';
+      out += (i - 1 < shown.size() && shown[i - 1] == '\t') ? '\t' : ' ';
     }
     out += "^\n";
   }

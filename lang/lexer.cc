@@ -3,6 +3,7 @@
 // "malformed number" error rather than a number followed by a confusing identifier.
 #include "lang/lexer.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -89,10 +90,18 @@ bool ValidDigitGroup(std::string_view s, int base) {
 
 class Lexer {
  public:
-  Lexer(std::string_view source, Diagnostics& diags) : src_(source), diags_(diags) {}
+  Lexer(std::string_view source, Diagnostics& diags, CompileMemory* memory)
+      : src_(source), diags_(diags), memory_(memory) {}
 
   std::vector<Token> Run() {
     std::vector<Token> tokens;
+    if (memory_ != nullptr) {
+      // Room for as many tokens as the budget could ever pay for, or the source could
+      // hold, reserved once: growing by doubling would hold up to three times the tokens'
+      // size while copying. Untouched reserved pages cost no memory.
+      size_t most = std::min(src_.size() + 1, memory_->limit() / sizeof(Token) + 1);
+      tokens.reserve(most);
+    }
     bool newline = false;
     while (true) {
       newline |= SkipTrivia();
@@ -119,6 +128,7 @@ class Lexer {
       }
       ScanToken(t);
       t.text = src_.substr(start, pos_ - start);
+      ChargeTo(memory_, sizeof(Token) + StringHeapBytes(t.string_value.size()), t.line, t.col);
       tokens.push_back(std::move(t));
     }
   }
@@ -354,12 +364,13 @@ class Lexer {
   size_t pos_ = 0;
   size_t line_start_ = 0;
   uint32_t line_ = 1;
+  CompileMemory* memory_;
 };
 
 }  // namespace
 
-std::vector<Token> Lex(std::string_view source, Diagnostics& diags) {
-  return Lexer(source, diags).Run();
+std::vector<Token> Lex(std::string_view source, Diagnostics& diags, CompileMemory* memory) {
+  return Lexer(source, diags, memory).Run();
 }
 
 std::string_view Spelling(TokenKind kind) {

@@ -6,12 +6,15 @@
 #include <string_view>
 #include <vector>
 
+#include "lang/compile_memory.h"
 #include "lang/diagnostics.h"
 #include "lang/token.h"
 
 namespace trinity::lang {
 
-// Always ends with a kEof token. Token texts are views into `source`.
-std::vector<Token> Lex(std::string_view source, Diagnostics& diags);
+// Always ends with a kEof token. Token texts are views into `source`. With `memory`,
+// every token is charged to it (and the vector never grows past the budget).
+std::vector<Token> Lex(std::string_view source, Diagnostics& diags,
+                       CompileMemory* memory = nullptr);
 
 }  // namespace trinity::lang

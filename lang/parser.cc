@@ -81,7 +81,8 @@ uint32_t HeightOf(const StmtList& list) {
 
 class Parser {
  public:
-  Parser(const std::vector<Token>& tokens, Diagnostics& diags) : toks_(tokens), diags_(diags) {}
+  Parser(const std::vector<Token>& tokens, Diagnostics& diags, CompileMemory* memory)
+      : toks_(tokens), diags_(diags), memory_(memory) {}
 
   Program Run() {
     Program program;
@@ -160,13 +161,25 @@ class Parser {
   StmtPtr Seal(StmtPtr s) {
     uint32_t h = std::max({HeightOf(s->target), HeightOf(s->expr), HeightOf(s->expr2),
                            HeightOf(s->body), HeightOf(s->else_body)});
+    for (const IfArm& arm : s->arms) h = std::max({h, HeightOf(arm.cond), HeightOf(arm.body)});
     if (s->fn) h = std::max(h, s->fn->height);
     s->height = h + 1;
     CheckHeight(s->height, s->line, s->col);
     return s;
   }
 
+  // What a node, list entry or string costs the compile budget: its object, the malloc
+  // overhead and the spare capacity of the vector that holds it.
+  template <typename T>
+  void ChargeNode(const Token& at, size_t extra = 0) {
+    ChargeTo(memory_, sizeof(T) + 2 * CompileMemory::kAllocationOverhead + extra, at.line, at.col);
+  }
+  void ChargeString(const Token& at, size_t length) {
+    ChargeTo(memory_, StringHeapBytes(length), at.line, at.col);
+  }
+
   ExprPtr NewExpr(ExprKind kind, const Token& at) {
+    ChargeNode<Expr>(at);
     auto e = std::make_unique<Expr>();
     e->kind = kind;
     e->line = at.line;
@@ -174,6 +187,7 @@ class Parser {
     return e;
   }
   StmtPtr NewStmt(StmtKind kind, const Token& at) {
+    ChargeNode<Stmt>(at);
     auto s = std::make_unique<Stmt>();
     s->kind = kind;
     s->line = at.line;
@@ -295,6 +309,7 @@ class Parser {
     StmtPtr s = NewStmt(StmtKind::kLet, t);
     if (!At(TokenKind::kIdentifier)) FailExpected("a variable name after 'let'");
     const Token& name = Advance();
+    ChargeString(name, name.text.size());
     s->name = std::string(name.text);
     s->name_line = name.line;
     s->name_col = name.col;
@@ -308,6 +323,7 @@ class Parser {
     while (!At(TokenKind::kRParen)) {
       if (!At(TokenKind::kIdentifier)) FailExpected("a parameter name");
       const Token& p = Advance();
+      ChargeNode<Param>(p, StringHeapBytes(p.text.size()));
       params.push_back(Param{std::string(p.text), p.line, p.col});
       if (params.size() > 255) Fail(p, "too many parameters (at most 255)");
       if (!Match(TokenKind::kComma)) break;
@@ -317,6 +333,7 @@ class Parser {
   }
 
   std::unique_ptr<FunctionLit> FunctionRest(const Token& at, std::string name) {
+    ChargeNode<FunctionLit>(at, StringHeapBytes(name.size()));
     auto fn = std::make_unique<FunctionLit>();
     fn->name = std::move(name);
     fn->line = at.line;
@@ -333,6 +350,7 @@ class Parser {
     const Token& name = Advance();
     StmtPtr s = NewStmt(StmtKind::kFn, t);
     s->exported = exported;
+    ChargeString(name, name.text.size());
     s->name = std::string(name.text);
     s->name_line = name.line;
     s->name_col = name.col;
@@ -347,6 +365,7 @@ class Parser {
     if (!At(TokenKind::kIdentifier)) FailExpected("a function name after 'import fn'");
     const Token& name = Advance();
     StmtPtr s = NewStmt(StmtKind::kImport, t);
+    ChargeString(name, name.text.size());
     s->name = std::string(name.text);
     s->name_line = name.line;
     s->name_col = name.col;
@@ -354,17 +373,23 @@ class Parser {
     return Seal(std::move(s));
   }
 
+  // `if a {} else if b {} else {}` is one statement with an arm per condition: however
+  // long the chain, it is not nesting, and nothing walks it recursively.
   StmtPtr If() {
-    Nest nest(this);  // else-if chains nest
-    const Token& t = Advance();
-    StmtPtr s = NewStmt(StmtKind::kIf, t);
-    s->expr = Expression();
-    s->body = Block("after 'if' condition");
-    if (Match(TokenKind::kElse)) {
-      if (At(TokenKind::kIf)) {
-        s->else_body.push_back(If());
-      } else {
+    StmtPtr s = NewStmt(StmtKind::kIf, Cur());
+    for (;;) {
+      const Token& keyword = Advance();  // if
+      ChargeNode<IfArm>(keyword);
+      IfArm arm;
+      arm.line = keyword.line;
+      arm.col = keyword.col;
+      arm.cond = Expression();
+      arm.body = Block("after 'if' condition");
+      s->arms.push_back(std::move(arm));
+      if (!Match(TokenKind::kElse)) break;
+      if (!At(TokenKind::kIf)) {
         s->else_body = Block("after 'else'");
+        break;
       }
     }
     return Seal(std::move(s));
@@ -375,6 +400,7 @@ class Parser {
     if (!At(TokenKind::kIdentifier)) FailExpected("a loop variable name after 'for'");
     const Token& name = Advance();
     StmtPtr s = NewStmt(StmtKind::kForIn, t);
+    ChargeString(name, name.text.size());
     s->name = std::string(name.text);
     s->name_line = name.line;
     s->name_col = name.col;
@@ -382,6 +408,7 @@ class Parser {
     if (Match(TokenKind::kComma)) {
       if (!At(TokenKind::kIdentifier)) FailExpected("a second loop variable name after ','");
       const Token& name2 = Advance();
+      ChargeString(name2, name2.text.size());
       s->name2 = std::string(name2.text);
       s->name2_line = name2.line;
       s->name2_col = name2.col;
@@ -406,26 +433,23 @@ class Parser {
     return Or();
   }
 
+  // `a or b or c` and `a and b and c` are flat nodes with one operand each (ast.h).
   ExprPtr Or() {
-    ExprPtr left = And();
-    while (At(TokenKind::kOr)) {
-      ExprPtr e = NewExpr(ExprKind::kOr, Advance());
-      e->left = std::move(left);
-      e->right = And();
-      left = Seal(std::move(e));
-    }
-    return left;
+    ExprPtr first = And();
+    if (!At(TokenKind::kOr)) return first;
+    ExprPtr e = NewExpr(ExprKind::kOr, Cur());
+    e->items.push_back(std::move(first));
+    while (Match(TokenKind::kOr)) e->items.push_back(And());
+    return Seal(std::move(e));
   }
 
   ExprPtr And() {
-    ExprPtr left = Not();
-    while (At(TokenKind::kAnd)) {
-      ExprPtr e = NewExpr(ExprKind::kAnd, Advance());
-      e->left = std::move(left);
-      e->right = Not();
-      left = Seal(std::move(e));
-    }
-    return left;
+    ExprPtr first = Not();
+    if (!At(TokenKind::kAnd)) return first;
+    ExprPtr e = NewExpr(ExprKind::kAnd, Cur());
+    e->items.push_back(std::move(first));
+    while (Match(TokenKind::kAnd)) e->items.push_back(Not());
+    return Seal(std::move(e));
   }
 
   ExprPtr Not() {
@@ -441,9 +465,11 @@ class Parser {
     ExprPtr left = Binary(kLowestBinary);
     if (!IsComparison(Cur().kind)) return left;
     ExprPtr e = NewExpr(ExprKind::kBinary, Cur());
-    e->op = Advance().kind;
-    e->left = std::move(left);
-    e->right = Binary(kLowestBinary);
+    const Token& op = Advance();
+    ChargeNode<ChainOp>(op);
+    e->ops.push_back(ChainOp{op.kind, op.line, op.col});
+    e->items.push_back(std::move(left));
+    e->items.push_back(Binary(kLowestBinary));
     if (IsComparison(Cur().kind)) {
       Fail(Cur(), "comparison operators cannot be chained: " + DescribeToken(Cur()) +
                       " after a comparison; combine them with 'and'");
@@ -451,16 +477,22 @@ class Parser {
     return Seal(std::move(e));
   }
 
+  // Operators of one precedence level, left-associative: `a - b + c` becomes one chain
+  // node with operands a, b, c (ast.h). Recursion here is one call per level, never per
+  // operator.
   ExprPtr Binary(int level) {
-    ExprPtr left = level == kHighestBinary ? Unary() : Binary(level + 1);
+    auto operand = [this, level] { return level == kHighestBinary ? Unary() : Binary(level + 1); };
+    ExprPtr first = operand();
+    if (BinaryLevel(Cur().kind) != level) return first;
+    ExprPtr e = NewExpr(ExprKind::kBinary, Cur());
+    e->items.push_back(std::move(first));
     while (BinaryLevel(Cur().kind) == level) {
-      ExprPtr e = NewExpr(ExprKind::kBinary, Cur());
-      e->op = Advance().kind;
-      e->left = std::move(left);
-      e->right = level == kHighestBinary ? Unary() : Binary(level + 1);
-      left = Seal(std::move(e));
+      const Token& op = Advance();
+      ChargeNode<ChainOp>(op);
+      e->ops.push_back(ChainOp{op.kind, op.line, op.col});
+      e->items.push_back(operand());
     }
-    return left;
+    return Seal(std::move(e));
   }
 
   bool ContinuesPostfix(const Token& t) const {
@@ -510,6 +542,7 @@ class Parser {
         if (!At(TokenKind::kIdentifier)) FailExpected("a field name after '.'");
         e = NewExpr(ExprKind::kMember, t);
         e->left = std::move(left);
+        ChargeString(Cur(), Cur().text.size());
         e->text = std::string(Advance().text);
       }
       left = Seal(std::move(e));
@@ -536,6 +569,7 @@ class Parser {
       case TokenKind::kString: {
         Advance();
         ExprPtr e = NewExpr(ExprKind::kString, t);
+        ChargeString(t, t.string_value.size());
         e->text = t.string_value;
         return e;
       }
@@ -545,6 +579,7 @@ class Parser {
       case TokenKind::kIdentifier: {
         Advance();
         ExprPtr e = NewExpr(ExprKind::kName, t);
+        ChargeString(t, t.text.size());
         e->text = std::string(t.text);
         return e;
       }
@@ -597,14 +632,15 @@ class Parser {
 
   const std::vector<Token>& toks_;
   Diagnostics& diags_;
+  CompileMemory* memory_;
   size_t pos_ = 0;
   int nesting_ = 0;
 };
 
 }  // namespace
 
-Program Parse(const std::vector<Token>& tokens, Diagnostics& diags) {
-  return Parser(tokens, diags).Run();
+Program Parse(const std::vector<Token>& tokens, Diagnostics& diags, CompileMemory* memory) {
+  return Parser(tokens, diags, memory).Run();
 }
 
 }  // namespace trinity::lang

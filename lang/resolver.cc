@@ -54,7 +54,8 @@ std::string ArgCountMessage(std::string_view what, std::string_view name, int lo
 
 class Resolver {
  public:
-  Resolver(Resolution& res, Diagnostics& diags) : res_(res), diags_(diags) {}
+  Resolver(Resolution& res, Diagnostics& diags, CompileMemory* memory)
+      : res_(res), diags_(diags), memory_(memory) {}
 
   void Run(Program& program) {
     scopes_.push_back(Scope{{}, kNoParent, 0});
@@ -90,6 +91,7 @@ class Resolver {
 
   uint32_t NewFunction(std::string name, uint32_t line, uint32_t col, uint16_t arity,
                        uint32_t parent, const FunctionLit* lit) {
+    ChargeTo(memory_, 2 * sizeof(FunctionInfo) + StringHeapBytes(name.size()), line, col);
     FunctionInfo& f = res_.functions.emplace_back();
     f.name = std::move(name);
     f.line = line;
@@ -102,6 +104,9 @@ class Resolver {
 
   // Adds `name` to the innermost scope; false (and an error) if it is already there.
   bool DeclareIn(Scope& scope, Symbol* sym, uint32_t line, uint32_t col) {
+    // The symbol, its name (twice: symbol and scope key) and the scope's hash node.
+    constexpr size_t kHashNode = 64;
+    ChargeTo(memory_, sizeof(Symbol) + kHashNode + 2 * StringHeapBytes(sym->name.size()), line, col);
     auto [it, inserted] = scope.names.emplace(sym->name, sym);
     if (!inserted) {
       diags_.Error(line, col, "duplicate declaration of '" + sym->name + "' in the same scope");
@@ -296,8 +301,10 @@ class Resolver {
       case StmtKind::kImport:
         break;
       case StmtKind::kIf:
-        Expression(*s.expr);
-        Block(s.body);
+        for (IfArm& arm : s.arms) {
+          Expression(*arm.cond);
+          Block(arm.body);
+        }
         Block(s.else_body);
         break;
       case StmtKind::kWhile:
@@ -504,6 +511,7 @@ class Resolver {
 
   Resolution& res_;
   Diagnostics& diags_;
+  CompileMemory* memory_;
   std::vector<Scope> scopes_;
   uint32_t current_ = 0;
   int loop_depth_ = 0;
@@ -520,8 +528,8 @@ uint16_t Resolution::CaptureIndexOf(uint32_t function, const Symbol* symbol) con
   return 0;  // unreachable for a resolved program
 }
 
-void Resolve(Program& program, Resolution& out, Diagnostics& diags) {
-  Resolver(out, diags).Run(program);
+void Resolve(Program& program, Resolution& out, Diagnostics& diags, CompileMemory* memory) {
+  Resolver(out, diags, memory).Run(program);
 }
 
 }  // namespace trinity::lang

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "lang/ast.h"
+#include "lang/compile_memory.h"
 #include "lang/diagnostics.h"
 
 namespace trinity::lang {
@@ -66,6 +67,8 @@ struct Resolution {
 };
 
 // Annotates `program` in place. Only compile a program when no errors were reported.
-void Resolve(Program& program, Resolution& out, Diagnostics& diags);
+// With `memory`, symbols and functions are charged to it.
+void Resolve(Program& program, Resolution& out, Diagnostics& diags,
+             CompileMemory* memory = nullptr);
 
 }  // namespace trinity::lang

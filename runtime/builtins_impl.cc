@@ -99,15 +99,9 @@ Value MinMax(Value* args, int argc, bool want_max, std::string_view fn) {
   for (int i = 1; i < argc; ++i) {
     const Value& v = args[i];
     if (v.tag != Tag::kInt && v.tag != Tag::kFloat) ArgError(fn, i, "a number", v);
-    double a = best.tag == Tag::kInt ? static_cast<double>(best.i) : best.f;
-    double b = v.tag == Tag::kInt ? static_cast<double>(v.i) : v.f;
-    bool better;
-    if (best.tag == Tag::kInt && v.tag == Tag::kInt) {
-      better = want_max ? v.i > best.i : v.i < best.i;
-    } else {
-      better = want_max ? b > a : b < a;
-    }
-    if (better) best = v;
+    // Exact across int and float; a NaN on either side is never better.
+    int c = CompareValues(want_max ? "math.max" : "math.min", v, best);
+    if (want_max ? c == 1 : c == -1) best = v;
   }
   return best;
 }
@@ -123,12 +117,11 @@ Value Sort(Instance::Impl& vm, Array* a) {
   if (numbers) {
     std::stable_sort(a->items, a->items + a->size, [](const Value& x, const Value& y) {
       if (x.tag == Tag::kInt && y.tag == Tag::kInt) return x.i < y.i;
-      double dx = x.tag == Tag::kInt ? static_cast<double>(x.i) : x.f;
-      double dy = y.tag == Tag::kInt ? static_cast<double>(y.i) : y.f;
-      // NaNs sort last so the order stays strict-weak.
-      if (std::isnan(dx)) return false;
-      if (std::isnan(dy)) return true;
-      return dx < dy;
+      // NaNs sort last so the order stays strict-weak; the rest compare exactly.
+      bool x_nan = x.tag == Tag::kFloat && std::isnan(x.f);
+      bool y_nan = y.tag == Tag::kFloat && std::isnan(y.f);
+      if (x_nan || y_nan) return !x_nan;
+      return CompareValues("sort", x, y) == -1;
     });
   } else if (strings) {
     std::stable_sort(a->items, a->items + a->size, [](const Value& x, const Value& y) {
@@ -147,12 +140,22 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
   const Module& mod = *vm.module;
   switch (id) {
     case Builtin::kPrint: {
+      // The line is sized before it is built (a growing buffer would briefly hold twice
+      // a long line) and, like any temporary for the plugin, bounded by the heap limit.
+      size_t length = static_cast<size_t>(argc);  // separators and the newline
+      for (int i = 0; i < argc; ++i) {
+        length += DisplayLength(args[i], &mod, false, heap.limit(), length);
+      }
       std::string line;
+      line.reserve(length);
       for (int i = 0; i < argc; ++i) {
         if (i) line += ' ';
-        AppendDisplay(line, args[i], mod, false);
+        AppendDisplay(line, args[i], &mod, false, heap.limit());
       }
       line += '\n';
+      // Output is copied to the host like a host-call argument: metered the same way, so
+      // a loop printing megabytes per step still reaches its fuel and deadline checks.
+      heap.AddWorkBytes(line.size());
       vm.options.print(line);
       return Value::Nil();
     }
@@ -183,7 +186,7 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
     }
     case Builtin::kStr:
       if (args[0].tag == Tag::kString) return args[0];
-      return vm.NewStringValue(DisplayString(args[0], mod));
+      return vm.NewStringValue(DisplayString(args[0], &mod, heap.limit()));
     case Builtin::kInt:
       switch (args[0].tag) {
         case Tag::kInt: return args[0];
@@ -232,11 +235,18 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
     case Builtin::kJoin: {
       Array* a = ArrayArg("join", args, 0);
       std::string_view sep = StringArg("join", args, 1)->view();
+      // Measured first, so the text is built once at its final size.
+      size_t length = 0;
+      for (uint32_t i = 0; i < a->size; ++i) {
+        if (i) length += sep.size();
+        if (length > heap.limit()) ThrowTrap(TrapKind::kOutOfMemory, "join(): result exceeds the heap limit");
+        length += DisplayLength(a->items[i], &mod, false, heap.limit(), length);
+      }
       std::string out;
+      out.reserve(length);
       for (uint32_t i = 0; i < a->size; ++i) {
         if (i) out += sep;
-        AppendDisplay(out, a->items[i], mod, false);
-        if (out.size() > heap.limit()) ThrowTrap(TrapKind::kOutOfMemory, "join(): result exceeds the heap limit");
+        AppendDisplay(out, a->items[i], &mod, false, heap.limit());
       }
       return vm.NewStringValue(out);
     }
@@ -264,7 +274,15 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
       std::string_view old = StringArg("replace", args, 1)->view();
       std::string_view with = StringArg("replace", args, 2)->view();
       if (old.empty()) ThrowTrap(TrapKind::kError, "replace(): the string to replace must not be empty");
+      // Counted first, so the result is checked against the heap limit and built at its
+      // final size rather than in a buffer that doubles.
+      uint64_t found = 0;
+      for (size_t at = FindBytes(s, old, 0); at != std::string_view::npos; at = FindBytes(s, old, at + old.size())) ++found;
+      if (s.size() - found * old.size() + found * with.size() > heap.limit()) {
+        ThrowTrap(TrapKind::kOutOfMemory, "replace(): result exceeds the heap limit");
+      }
       std::string out;
+      out.reserve(s.size() - found * old.size() + found * with.size());
       size_t from = 0;
       for (;;) {
         size_t at = FindBytes(s, old, from);
@@ -317,7 +335,7 @@ Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc) {
       return Sort(vm, ArrayArg("sort", args, 0));
     case Builtin::kAssert:
       if (!args[0].Truthy()) {
-        ThrowTrap(TrapKind::kError, argc == 2 ? DisplayString(args[1], mod) : std::string("assertion failed"));
+        ThrowTrap(TrapKind::kError, argc == 2 ? DisplayString(args[1], &mod, heap.limit()) : std::string("assertion failed"));
       }
       return Value::Nil();
     case Builtin::kMathAbs:

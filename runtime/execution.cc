@@ -7,6 +7,7 @@
 #include <string>
 
 #include "runtime/interpreter.h"
+#include "runtime/probes.h"
 
 namespace trinity {
 
@@ -94,9 +95,16 @@ void Instance::Impl::CheckCall(const Function& fn, Value* args_at, Closure* clos
     ThrowTrap(TrapKind::kStackOverflow,
               "call depth limit of " + std::to_string(limits.max_depth) + " exceeded");
   }
+  // The value slots this frame may use plus every frame record count against
+  // max_stack_bytes (trinity.h); the arrays themselves are sized for that budget.
   Value* stack_end = stack.data() + stack.size();
-  if (static_cast<size_t>(stack_end - args_at) < size_t{fn.num_locals} + fn.max_stack) {
-    ThrowTrap(TrapKind::kStackOverflow, "value stack exhausted");
+  size_t slots = static_cast<size_t>(args_at - stack.data()) + fn.num_locals + fn.max_stack;
+  if (slots * sizeof(Value) + (depth + 1) * sizeof(Frame) > limits.max_stack_bytes ||
+      static_cast<size_t>(stack_end - args_at) < size_t{fn.num_locals} + fn.max_stack) {
+    ThrowTrap(TrapKind::kStackOverflow,
+              "stack limit of " + std::to_string(limits.max_stack_bytes) +
+                  " bytes exceeded (value stack and call frames, at call depth " +
+                  std::to_string(depth) + ")");
   }
   if (fn.num_captures != 0 && (closure == nullptr || closure->num_captures != fn.num_captures)) {
     ThrowTrap(TrapKind::kTypeError, "function '" + fn.name + "' can only be called as a closure");
@@ -124,6 +132,8 @@ Value Instance::Impl::CallHost(uint32_t index, const Value* args, uint8_t n) {
   }
   const uint64_t fuel_limit = options.limits.fuel;
   ExportMeter meter;
+  meter.memory_limit = heap.limit();  // what the host may hold for this call's copies
+  meter.module = module.get();
   if (fuel_limit != 0) {
     uint64_t used = fuel_used + fuel_since_safepoint + heap.pending_work_bytes() / kBytesPerFuel;
     uint64_t left = used >= fuel_limit ? 0 : fuel_limit - used;
@@ -141,6 +151,7 @@ Value Instance::Impl::CallHost(uint32_t index, const Value* args, uint8_t n) {
       r.emplace(Err(std::string("host function threw an exception")));
     }
   };
+  TRINITY_PROBE(host_call, id, index, host_fn.name.c_str());
   try {
     if (options.gate != nullptr) {
       options.gate->RunHost(call);
@@ -148,9 +159,11 @@ Value Instance::Impl::CallHost(uint32_t index, const Value* args, uint8_t n) {
       call();
     }
   } catch (const VmTrap&) {
+    TRINITY_PROBE(host_return, id, index);
     if (meter.exhausted) ThrowFuelExhausted(" while passing a value to the host");
     throw;
   }
+  TRINITY_PROBE(host_return, id, index);
   // A host that caught the trap (catch (...)) still does not get the copy for free.
   if (meter.exhausted) ThrowFuelExhausted(" while passing a value to the host");
   heap.AddWorkBytes(meter.bytes_used);

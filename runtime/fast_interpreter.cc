@@ -188,6 +188,20 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
   // A call from frame `fp` needs the depth check of CheckCall only when fp reaches this.
   Frame* const last_caller =
       frames + std::min<size_t>(vm.options.limits.max_depth, vm.frames.size()) - 1;
+  // CheckCall's stack budget (slots * 16 + frames * sizeof(Frame) <= max_stack_bytes) as
+  // one pointer compare: a callee whose frame ends at `end`, called from `fp`, fits when
+  // end + (fp - frames) * sizeof(Frame) <= stack_budget_end. The value stack holds at
+  // least the budget, so this also keeps every frame inside it.
+  const size_t stack_budget =
+      std::min(vm.options.limits.max_stack_bytes, vm.stack.size() * sizeof(Value));
+  const uintptr_t stack_budget_end =
+      stack_budget < 2 * sizeof(Frame)
+          ? reinterpret_cast<uintptr_t>(stack_begin)
+          : reinterpret_cast<uintptr_t>(stack_begin) + stack_budget - 2 * sizeof(Frame);
+#define OVER_STACK_BUDGET(end)                                                       \
+  (reinterpret_cast<uintptr_t>(end) +                                               \
+       static_cast<uintptr_t>(reinterpret_cast<char*>(fp) - reinterpret_cast<char*>(frames)) > \
+   stack_budget_end)
 
   vm.BeginRun();
   const uint8_t* ip = nullptr;      // the instruction being executed
@@ -240,7 +254,8 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
 
   try {
     if (static_cast<size_t>(stack_end - stack_begin) < argc + 1) {
-      ThrowTrap(TrapKind::kStackOverflow, "value stack exhausted");
+      ThrowTrap(TrapKind::kStackOverflow, "stack limit of " + std::to_string(vm.options.limits.max_stack_bytes) +
+                                              " bytes too small for the call's arguments");
     }
     Value* result_slot = stack_begin;
     *result_slot = Value::Nil();
@@ -536,7 +551,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     char* at = reinterpret_cast<char*>(&S(0));                                            \
     copy_arguments;                                                                       \
     SAFEPOINT(reinterpret_cast<Value*>(at + callee->arity_bytes));                        \
-    if (fp >= last_caller || at + callee->call_bytes > reinterpret_cast<char*>(stack_end)) { \
+    if (fp >= last_caller || OVER_STACK_BUDGET(at + callee->call_bytes)) {                   \
       SYNC_DEPTH();                                                                       \
       vm.CheckCall(*callee->wire, reinterpret_cast<Value*>(at), nullptr);                 \
     }                                                                                     \
@@ -569,7 +584,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     Closure* frame_closure = cl->num_captures ? cl : nullptr;
     Value* at = callee_slot + 1;
     if (fp >= last_caller ||
-        reinterpret_cast<char*>(at) + callee->frame_slots * sizeof(Value) > reinterpret_cast<char*>(stack_end) ||
+        OVER_STACK_BUDGET(reinterpret_cast<char*>(at) + callee->frame_slots * sizeof(Value)) ||
         callee->num_captures != (frame_closure ? frame_closure->num_captures : 0)) {
       SYNC_DEPTH();
       vm.CheckCall(*callee->wire, at, frame_closure);

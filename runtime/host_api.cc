@@ -43,12 +43,7 @@ void AppendHost(std::string& out, const HostValue& v, bool quote, int depth) {
     case HostValue::Type::kFunction: out += "<fn " + v.s + ">"; return;
     case HostValue::Type::kString:
       if (quote) {
-        out += '"';
-        for (char c : v.s) {
-          if (c == '"' || c == '\\') out += '\\';
-          out += c;
-        }
-        out += '"';
+        AppendQuoted(out, v.s);  // escaped exactly as str() does
       } else {
         out += v.s;
       }
@@ -105,15 +100,49 @@ std::string_view HostArgs::String(size_t i) const {
 namespace {
 constexpr int kMaxExportDepth = 64;
 constexpr size_t kMaxExportNodes = size_t{1} << 20;
+// malloc's header and rounding for each block of a copy (strings, element vectors).
+constexpr size_t kBlockOverhead = 16;
+
+// Fuel for `bytes` of copying work: stops the copy once the fuel left is spent.
+void ChargeWork(ExportMeter* meter, uint64_t bytes) {
+  if (meter == nullptr) return;
+  if (bytes > meter->bytes_left) {
+    meter->exhausted = true;  // CallHost turns this into the call's fuel trap
+    ThrowTrap(TrapKind::kFuelExhausted, "fuel exhausted while passing a value to the host");
+  }
+  if (meter->bytes_left != UINT64_MAX) meter->bytes_left -= bytes;
+  meter->bytes_used += bytes;
+}
+
+// Host memory for the next part of a copy, claimed before that part is allocated.
+void ClaimMemory(ExportMeter* meter, size_t bytes) {
+  if (meter == nullptr) return;
+  if (bytes > meter->memory_limit || meter->memory_used > meter->memory_limit - bytes) {
+    ThrowTrap(TrapKind::kOutOfMemory,
+              "value too large to pass to the host: its copy would need more than " +
+                  std::to_string(meter->memory_limit) + " bytes (the heap limit)");
+  }
+  meter->memory_used += bytes;
+}
+
+size_t StringBlockBytes(size_t length) { return length < 16 ? 0 : length + 1 + kBlockOverhead; }
 
 // Deep copy bounded in depth and in total elements: shared sub-containers are copied each
 // time they are reached, so without the element budget a small cyclic or diamond-shaped
 // structure could expand exponentially in the host. With a meter, every element's bytes
-// are also charged against the fuel left, before the element is made.
+// are also charged against the fuel left, and the memory each part of the copy occupies
+// (an element vector, a string's bytes) is claimed against the meter's limit before that
+// part is allocated.
 class Exporter {
  public:
   Exporter(const Module* module, ExportMeter* meter) : module_(module), meter_(meter) {}
 
+  HostValue Root(const Value& v) {
+    ClaimMemory(meter_, sizeof(HostValue));
+    return Copy(v, 0);
+  }
+
+ private:
   HostValue Copy(const Value& v, int depth) {
     if (depth > kMaxExportDepth) return HostValue::Nil();
     if (nodes_left_ == 0) {
@@ -121,19 +150,24 @@ class Exporter {
                                             std::to_string(kMaxExportNodes) + " elements)");
     }
     --nodes_left_;
-    Charge(sizeof(HostValue) + (v.tag == Tag::kString ? AsString(v)->view().size() : 0));
+    ChargeWork(meter_, sizeof(HostValue) + (v.tag == Tag::kString ? AsString(v)->view().size() : 0));
     switch (v.tag) {
       case Tag::kNil: return HostValue::Nil();
       case Tag::kBool: return HostValue::Bool(v.b);
       case Tag::kInt: return HostValue::Int(v.i);
       case Tag::kFloat: return HostValue::Float(v.f);
       case Tag::kHandle: return HostValue::Handle(v.i);
-      case Tag::kString: return HostValue::String(std::string(AsString(v)->view()));
+      case Tag::kString: {
+        std::string_view s = AsString(v)->view();
+        ClaimMemory(meter_, StringBlockBytes(s.size()));
+        return HostValue::String(std::string(s));
+      }
       case Tag::kArray: {
         HostValue h;
         h.type = HostValue::Type::kArray;
         const Array* a = AsArray(v);
-        h.items.reserve(std::min<size_t>(a->size, nodes_left_));
+        if (a->size > 0) ClaimMemory(meter_, size_t{a->size} * sizeof(HostValue) + kBlockOverhead);
+        h.items.reserve(a->size);
         for (uint32_t k = 0; k < a->size; ++k) h.items.push_back(Copy(a->items[k], depth + 1));
         return h;
       }
@@ -141,6 +175,9 @@ class Exporter {
         HostValue h;
         h.type = HostValue::Type::kMap;
         const Map* m = AsMap(v);
+        using Entry = std::pair<HostValue, HostValue>;
+        if (m->live > 0) ClaimMemory(meter_, size_t{m->live} * sizeof(Entry) + kBlockOverhead);
+        h.entries.reserve(m->live);
         for (uint32_t k = 0; k < m->used; ++k) {
           if (m->entries[k].key.tag == Tag::kNil) continue;
           HostValue key = Copy(m->entries[k].key, depth + 1);
@@ -153,23 +190,13 @@ class Exporter {
         h.type = HostValue::Type::kFunction;
         uint32_t f = AsClosure(v)->function;
         h.s = module_ != nullptr && f < module_->functions.size() ? module_->functions[f].name : "?";
+        ClaimMemory(meter_, StringBlockBytes(h.s.size()));
         return h;
       }
       case Tag::kBox:
         return Copy(AsBox(v)->value, depth + 1);
     }
     return HostValue::Nil();
-  }
-
- private:
-  void Charge(uint64_t bytes) {
-    if (meter_ == nullptr) return;
-    if (bytes > meter_->bytes_left) {
-      meter_->exhausted = true;  // CallHost turns this into the call's fuel trap
-      ThrowTrap(TrapKind::kFuelExhausted, "fuel exhausted while passing a value to the host");
-    }
-    if (meter_->bytes_left != UINT64_MAX) meter_->bytes_left -= bytes;
-    meter_->bytes_used += bytes;
   }
 
   const Module* module_;
@@ -179,12 +206,28 @@ class Exporter {
 }  // namespace
 
 HostValue ExportValue(const Value& v, const Module* module, ExportMeter* meter) {
-  return Exporter(module, meter).Copy(v, 0);
+  return Exporter(module, meter).Root(v);
 }
 
 HostValue HostArgs::Get(size_t i) const {
   if (i >= count_) return HostValue::Nil();
-  return ExportValue(args_[i], nullptr, meter_);
+  return ExportValue(args_[i], meter_ ? meter_->module : nullptr, meter_);
+}
+
+std::string HostArgs::Text(size_t i) const {
+  if (i >= count_) return std::string();
+  size_t room = SIZE_MAX;
+  if (meter_ != nullptr) room = meter_->memory_limit - std::min(meter_->memory_used, meter_->memory_limit);
+  std::string text;
+  try {
+    AppendDisplay(text, args_[i], meter_ ? meter_->module : nullptr, false, room);
+  } catch (const VmTrap&) {
+    ThrowTrap(TrapKind::kOutOfMemory, "value too large to pass to the host: its text would need more than " +
+                                          std::to_string(room) + " bytes (the heap limit)");
+  }
+  ClaimMemory(meter_, StringBlockBytes(text.size()));
+  ChargeWork(meter_, text.size());
+  return text;
 }
 
 void HostFunctions::Register(std::string name, int arity, HostFunction fn) {

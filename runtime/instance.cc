@@ -1,24 +1,29 @@
 // Instance lifecycle: linking imports, allocating the instance's memory from its provider,
 // running top-level code and exports, converting values at the API boundary, and the
 // collector's root set.
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <optional>
 #include <random>
 
 #include "runtime/interpreter.h"
+#include "runtime/probes.h"
 
 namespace trinity {
 namespace {
 
-constexpr size_t kMinStackSlots = 1u << 16;
-constexpr size_t kMaxStackSlots = 1u << 22;
+constexpr size_t kMinStackSlots = 16;
 constexpr int kMaxHostValueDepth = 64;
 
+// The value stack and the frames share Limits::max_stack_bytes, which the interpreter
+// checks as it pushes each frame. Each array is allocated large enough for the whole
+// budget, so the check alone decides; only the pages a plugin touches become resident.
 size_t StackSlotsFor(const Limits& limits) {
-  size_t slots = size_t{limits.max_depth} * 32;
-  if (slots < kMinStackSlots) slots = kMinStackSlots;
-  if (slots > kMaxStackSlots) slots = kMaxStackSlots;
-  return slots;
+  return std::max(limits.max_stack_bytes / sizeof(Value), kMinStackSlots);
+}
+size_t FramesFor(const Limits& limits) {
+  return std::min(size_t{limits.max_depth}, limits.max_stack_bytes / sizeof(Frame)) + 1;
 }
 
 uint64_t NewHashSeed() {
@@ -31,6 +36,31 @@ Trap ApiTrap(TrapKind kind, std::string message) {
   t.kind = kind;
   t.message = std::move(message);
   return t;
+}
+
+uint64_t NextInstanceId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+// What runs the bytecode, as the audit probes report it.
+int ProbeTier(const Instance::Impl& vm) {
+  return static_cast<int>(vm.options.tier == ExecutionTier::kReference ? probes::Tier::kInterpreter
+                                                                       : probes::Tier::kFastInterpreter);
+}
+
+// The host -> plugin boundary as the audit probes see it (runtime/probes.h): entry, then
+// the trap if there was one, then exit. Probes cost a load and a branch while detached.
+Result<Value, Trap> ExecuteProbed(Instance::Impl& vm, uint32_t function, const Value* args,
+                                  size_t argc) {
+  const int tier = ProbeTier(vm);
+  TRINITY_PROBE(call_entry, vm.id, tier, vm.module->functions[function].name.c_str());
+  Result<Value, Trap> r = vm.Execute(function, args, argc);
+  if (!r.ok()) {
+    TRINITY_PROBE(trap, vm.id, tier, static_cast<int>(r.error().kind), r.error().message.c_str());
+  }
+  TRINITY_PROBE(call_exit, vm.id, tier, r.ok() ? -1 : static_cast<int>(r.error().kind));
+  return r;
 }
 
 Result<HostValue, Trap> ResultToHost(const Instance::Impl& vm, const Value& v) {
@@ -134,8 +164,11 @@ Value Instance::Impl::FromHost(const HostValue& v, int depth) {
 
 // --- Instance -----------------------------------------------------------------------------
 
-Instance::Instance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Instance::~Instance() = default;
+Instance::Instance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  TRINITY_PROBE(instance_create, impl_->id, ProbeTier(*impl_));
+}
+
+Instance::~Instance() { TRINITY_PROBE(instance_destroy, impl_->id, ProbeTier(*impl_)); }
 
 Result<std::unique_ptr<Instance>, std::string> Instance::Create(std::shared_ptr<const Module> module,
                                                                 const HostFunctions& host,
@@ -150,6 +183,7 @@ Result<std::unique_ptr<Instance>, std::string> Instance::Create(std::shared_ptr<
                            "(link //runtime:reference_tier)"));
   }
   auto impl = std::make_unique<Impl>(module, std::move(options));
+  impl->id = NextInstanceId();
   impl->host = host;
   for (const std::string& name : module->imports) {
     const HostFunctions::Entry* e = impl->host.Find(name);
@@ -158,7 +192,7 @@ Result<std::unique_ptr<Instance>, std::string> Instance::Create(std::shared_ptr<
   }
   const Limits& limits = impl->options.limits;
   if (!impl->stack.Allocate(impl->memory, StackSlotsFor(limits)) ||
-      !impl->frames.Allocate(impl->memory, size_t{limits.max_depth} + 1) ||
+      !impl->frames.Allocate(impl->memory, FramesFor(limits)) ||
       !impl->globals.Allocate(impl->memory, module->globals.size()) ||
       !impl->constants.Allocate(impl->memory, module->constants.size()) ||
       !impl->function_values.Allocate(impl->memory, module->functions.size())) {
@@ -182,7 +216,7 @@ Result<HostValue, Trap> Instance::Start() {
   vm.started = true;
   if (vm.module->start_function == kNoFunction) return HostValue::Nil();
   vm.running = true;
-  Result<Value, Trap> r = vm.Execute(vm.module->start_function, nullptr, 0);
+  Result<Value, Trap> r = ExecuteProbed(vm, vm.module->start_function, nullptr, 0);
   vm.running = false;
   if (!r.ok()) return Err(std::move(r).error());
   return ResultToHost(vm, r.value());
@@ -218,7 +252,7 @@ Result<HostValue, Trap> Instance::Call(std::string_view name, std::span<const Ho
     } catch (const VmTrap& t) {
       return Err(ApiTrap(t.kind, t.message));
     }
-    return vm.Execute(f, converted.data(), converted.size());
+    return ExecuteProbed(vm, f, converted.data(), converted.size());
   }();
   vm.running = false;
   if (!r.ok()) return Err(std::move(r).error());
@@ -238,8 +272,8 @@ void Instance::Reset() {
 void Instance::set_limits(const Limits& limits) {
   Impl& vm = *impl_;
   if (vm.running) return;
-  if (limits.max_depth + size_t{1} > vm.frames.size()) {
-    if (!vm.frames.Allocate(vm.memory, size_t{limits.max_depth} + 1)) return;
+  if (FramesFor(limits) > vm.frames.size()) {
+    if (!vm.frames.Allocate(vm.memory, FramesFor(limits))) return;
   }
   size_t slots = StackSlotsFor(limits);
   if (slots > vm.stack.size()) {
@@ -253,6 +287,7 @@ void Instance::set_limits(const Limits& limits) {
 const Limits& Instance::limits() const { return impl_->options.limits; }
 size_t Instance::heap_bytes() const { return impl_->heap.bytes(); }
 uint64_t Instance::fuel_used() const { return impl_->fuel_used; }
+uint64_t Instance::id() const { return impl_->id; }
 const Module& Instance::module() const { return *impl_->module; }
 
 }  // namespace trinity

@@ -15,23 +15,31 @@
 #include "runtime/builtins.h"
 #include "runtime/heap.h"
 #include "runtime/module.h"
+#include "runtime/numbers.h"
 #include "runtime/trinity.h"
 #include "runtime/value.h"
 
 namespace trinity {
 
-// What copying plugin values out to a host function may cost during one host call. A
-// deep copy is work the plugin asks for with a single call_host, so its bytes (one
-// HostValue per element, plus string contents) are charged like heap allocation; the copy
-// stops with a fuel trap instead of running past the fuel that is left.
+// What copying plugin values out to the host may cost: during one host call, or for one
+// result. A deep copy is work the plugin asks for with a single call_host, so its bytes
+// (one HostValue per element, plus string contents) are charged like heap allocation; the
+// copy stops with a fuel trap instead of running past the fuel that is left. It is also
+// memory the host holds for the plugin: everything copied under one meter (HostArgs::Get,
+// HostArgs::Text) must fit `memory_limit` (the heap limit), checked before each part of
+// the copy is made, or the call traps with out of memory.
 struct ExportMeter {
   uint64_t bytes_left = UINT64_MAX;  // UINT64_MAX: no fuel limit
   uint64_t bytes_used = 0;
   bool exhausted = false;  // CallHost then ends the call with its fuel trap
+  size_t memory_limit = SIZE_MAX;
+  size_t memory_used = 0;
+  const Module* module = nullptr;  // names functions in HostArgs::Text
 };
 
 // Deep copy of a VM value for the host (host_api.cc); throws an out-of-memory VmTrap when
-// the value has more than about a million elements, and a fuel VmTrap when `meter` runs out.
+// the value has more than about a million elements or its copy would pass the meter's
+// memory limit, and a fuel VmTrap when the meter's fuel runs out.
 HostValue ExportValue(const Value& v, const Module* module, ExportMeter* meter = nullptr);
 
 struct FastInsn;  // the fast tier's instruction (fast_code.h)
@@ -138,8 +146,14 @@ class Instance::Impl {
 
   Value NewStringValue(std::string_view s) { return Value::Object(Tag::kString, heap.NewString(s)); }
   Value FromHost(const HostValue& v, int depth = 0);
-  HostValue ToHost(const Value& v) const { return ExportValue(v, module.get()); }
+  // A result for the host: bounded by the heap limit like a copy passed to a host function.
+  HostValue ToHost(const Value& v) const {
+    ExportMeter meter;
+    meter.memory_limit = heap.limit();
+    return ExportValue(v, module.get(), &meter);
+  }
 
+  uint64_t id = 0;  // process-unique, from 1; the `instance` of the audit probes
   std::shared_ptr<const Module> module;
   InstanceOptions options;
   MemoryProvider* memory;
@@ -176,10 +190,20 @@ inline constexpr uint64_t kBytesPerFuel = 1024;
 // Built-in functions (builtins_impl.cc). `args` points at `argc` values on the VM stack.
 Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc);
 
-// The language's str(): appends the display form of `v` to `out`.
-void AppendDisplay(std::string& out, const Value& v, const Module& module, bool quote_strings,
-                   int depth = 0);
-std::string DisplayString(const Value& v, const Module& module);
-void AppendFloat(std::string& out, double f);
+// The language's str(): appends the display form of `v` to `out` (value.cc). The text is
+// a temporary the VM holds for the plugin, so callers pass the heap limit as `max_bytes`:
+// it is measured first, and an out-of-memory VmTrap is thrown before anything is built
+// if `out` would grow past that; otherwise `out` grows once, to exactly its new length.
+// `module` names functions (nullptr: "<fn ?>").
+void AppendDisplay(std::string& out, const Value& v, const Module* module, bool quote_strings,
+                   size_t max_bytes);
+// The number of bytes AppendDisplay would add to a text of `already` bytes (the same trap
+// once the whole would pass `max_bytes`), for callers that size a buffer holding several
+// texts (print, join).
+size_t DisplayLength(const Value& v, const Module* module, bool quote_strings, size_t max_bytes,
+                     size_t already = 0);
+std::string DisplayString(const Value& v, const Module* module, size_t max_bytes);
+// A string as str() shows it inside a container: quoted, with \n \t \r \0 \" \\ \xHH escapes.
+void AppendQuoted(std::string& out, std::string_view s);
 
 }  // namespace trinity

@@ -76,7 +76,8 @@ Result<Value, Trap> Instance::Impl::RunReference(uint32_t entry, const Value* ar
 
   try {
     if (static_cast<size_t>(stack_end - stack_begin) < argc + 1) {
-      ThrowTrap(TrapKind::kStackOverflow, "value stack exhausted");
+      ThrowTrap(TrapKind::kStackOverflow, "stack limit of " + std::to_string(options.limits.max_stack_bytes) +
+                                              " bytes too small for the call's arguments");
     }
     Value* result_slot = sp++;
     *result_slot = Value::Nil();

@@ -71,7 +71,13 @@ class HostArgs {
       : args_(args), count_(count), meter_(meter) {}
   size_t size() const { return count_; }
   HostValue::Type TypeOf(size_t i) const;
-  HostValue Get(size_t i) const;  // deep copy
+  // Deep copy. Everything copied during one host call (Get and Text together) must fit
+  // the instance's heap limit, or the call traps with out of memory before the copy is
+  // made; so is it charged as fuel (see Limits).
+  HostValue Get(size_t i) const;
+  // The text str() gives argument i (a string as it is), built straight from the VM
+  // value without a HostValue copy; bounded and charged like Get.
+  std::string Text(size_t i) const;
   bool IsInt(size_t i) const { return TypeOf(i) == HostValue::Type::kInt; }
   int64_t Int(size_t i) const;          // requires int
   double Number(size_t i) const;        // int or float
@@ -107,13 +113,25 @@ class HostFunctions {
 
 // --- Instances and limits ----------------------------------------------------------------
 
+// What one instance may use. Memory a plugin can make the host hold is bounded by these
+// (README, "Memory model"): heap objects count against max_heap_bytes, the value stack
+// and call frames against max_stack_bytes, and each temporary the VM builds for it
+// outside the heap (a value copied out to a host function, the text of str/print/join)
+// against max_heap_bytes again, before it is built.
 struct Limits {
   // Per call; 0 = unlimited. One unit per call and loop back-edge, plus one per KiB the
-  // plugin makes the VM allocate or copy out to host functions.
+  // plugin makes the VM allocate, copy out to host functions or print.
   uint64_t fuel = 0;
   size_t max_heap_bytes = 256u << 20;  // per instance
   uint32_t max_depth = 512;      // nested plugin calls
-  std::chrono::milliseconds timeout{0};  // per call wall-clock deadline; 0 = none
+  // Per instance: the value stack and the call frames together (16 bytes per value
+  // slot a frame reserves, 40 per frame); a call that would pass it traps with
+  // `stack overflow`, whatever max_depth allows.
+  size_t max_stack_bytes = 1u << 20;
+  // Per call wall-clock deadline; 0 = none. Finite by default, so a plugin that loops
+  // forever ends with a `deadline exceeded` trap instead of holding its host (or a
+  // process-tier worker) for good; checked at calls and loop back-edges.
+  std::chrono::milliseconds timeout{10'000};
 };
 
 enum class TrapKind : uint8_t {
@@ -197,6 +215,7 @@ class Instance {
   const Limits& limits() const;
   size_t heap_bytes() const;       // live heap bytes accounted to this instance
   uint64_t fuel_used() const;      // by the last call
+  uint64_t id() const;             // unique in this process; the instance in audit events
   const Module& module() const;
 
   class Impl;

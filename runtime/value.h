@@ -99,8 +99,13 @@ inline Box* AsBox(const Value& v) { return static_cast<Box*>(v.o); }
 // "nil", "bool", "int", ... as the language's type() returns them.
 std::string_view TypeName(Tag tag);
 
-// Language equality (==): numbers compare numerically across int/float, strings by bytes,
-// everything else by identity.
+// Language equality (==): numbers compare exactly across int/float (numbers.h), strings
+// by bytes, everything else by identity.
 bool ValuesEqual(const Value& a, const Value& b);
+
+// Language ordering for < <= > >= (operator `op`, for the message): -1, 0 or 1 for two
+// numbers (exact across int/float) or two strings (bytewise); kUnordered (numbers.h) when
+// a NaN is involved; any other pair throws a type-error VmTrap.
+int CompareValues(const char* op, const Value& a, const Value& b);
 
 }  // namespace trinity

@@ -19,20 +19,9 @@ void TypeError1(const char* op, const Value& a) {
             std::string("cannot apply '") + op + "' to " + std::string(TypeName(a.tag)));
 }
 
-int Compare(const char* op, const Value& a, const Value& b) {
-  if (a.tag == Tag::kInt && b.tag == Tag::kInt) return (a.i > b.i) - (a.i < b.i);
-  if (IsNumber(a) && IsNumber(b)) {
-    double x = AsDouble(a), y = AsDouble(b);
-    if (std::isnan(x) || std::isnan(y)) return 2;  // unordered: every comparison is false
-    return (x > y) - (x < y);
-  }
-  if (a.tag == Tag::kString && b.tag == Tag::kString) {
-    std::string_view x = AsString(a)->view(), y = AsString(b)->view();
-    int c = x.compare(y);
-    return (c > 0) - (c < 0);
-  }
-  TypeError2(op, a, b);
-}
+// Mixed int/float and string operands take CompareValues (value.cc), the exact
+// comparison every tier shares.
+int Compare(const char* op, const Value& a, const Value& b) { return CompareValues(op, a, b); }
 
 bool CompareOp(Op op, const Value& a, const Value& b) {
   switch (op) {
@@ -152,7 +141,8 @@ Value IndexGet(Instance::Impl& vm, const Value& c, const Value& k) {
       Value key = vm.heap.NormalizeKey(k);
       if (MapEntry* e = vm.heap.MapFind(AsMap(c), key)) return e->value;
       std::string shown;
-      AppendDisplay(shown, k, *vm.module, /*quote_strings=*/true);
+      AppendDisplay(shown, k, vm.module.get(), /*quote_strings=*/true, vm.heap.limit());
+      if (shown.size() > 200) shown = shown.substr(0, 197) + "...";  // a message, not a dump
       ThrowTrap(TrapKind::kKeyNotFound, "key " + shown + " not found in map");
     }
     default:
@@ -268,7 +258,7 @@ Closure* CallableClosure(const Value& callee, const Module& m, uint32_t argc) {
 }
 
 void RaiseError(Instance::Impl& vm, const Value& msg) {
-  ThrowTrap(TrapKind::kError, DisplayString(msg, *vm.module));
+  ThrowTrap(TrapKind::kError, DisplayString(msg, vm.module.get(), vm.heap.limit()));
 }
 
 bool IterNext(Instance::Impl& vm, const Value& container, const Value& cursor, IterStep* out) {

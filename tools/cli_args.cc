@@ -20,6 +20,7 @@ std::optional<Command> CommandFromName(std::string_view name) {
   if (name == "verify") return Command::kVerify;
   if (name == "policy") return Command::kPolicy;
   if (name == "attest") return Command::kAttest;
+  if (name == "audit") return Command::kAudit;
   return std::nullopt;
 }
 
@@ -46,6 +47,14 @@ std::optional<uint64_t> ParseCount(std::string_view text, bool with_suffix) {
 // Which options each command takes, and whether it needs -o.
 bool TakesRunOptions(Command c) { return c == Command::kRun; }
 bool TakesOutput(Command c) { return c == Command::kCompile || c == Command::kAsm; }
+bool TakesCompileLimits(Command c) { return c == Command::kRun || c == Command::kCompile; }
+bool IsCompileLimit(const std::string& flag) {
+  return flag == "--max-source" || flag == "--max-compile-memory";
+}
+// Options whose value is a byte count, where k/m/g suffixes are allowed.
+bool TakesByteCount(const std::string& flag) {
+  return flag == "--max-heap" || flag == "--max-stack" || IsCompileLimit(flag);
+}
 
 const char* CommandName(Command c) {
   switch (c) {
@@ -56,6 +65,7 @@ const char* CommandName(Command c) {
     case Command::kVerify: return "verify";
     case Command::kPolicy: return "policy";
     case Command::kAttest: return "attest";
+    case Command::kAudit: return "audit";
     default: return "trinity";
   }
 }
@@ -165,12 +175,22 @@ Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv) {
   if (!command) {
     if (first.starts_with("-")) return Usage("unknown option '" + first + "'");
     return Usage("unknown command '" + first +
-                 "' (expected run, compile, asm, disasm, verify, policy or attest)");
+                 "' (expected run, compile, asm, disasm, verify, policy, attest or audit)");
   }
   args.command = *command;
   const std::string name = CommandName(*command);
   if (*command == Command::kPolicy) return ParsePolicy(argv, std::move(args));
   if (*command == Command::kAttest) return ParseAttest(argv, std::move(args));
+  if (*command == Command::kAudit) {
+    args.audit_words.assign(argv.begin() + 1, argv.end());
+    for (const std::string& w : args.audit_words) {
+      if (w == "--help" || w == "-h") {
+        args.help_for = Command::kAudit;
+        args.command = Command::kHelp;
+      }
+    }
+    return args;
+  }
 
   for (size_t i = 1; i < argv.size(); ++i) {
     std::string arg = argv[i];
@@ -201,9 +221,11 @@ Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv) {
       has_value = true;
     }
     bool known = (TakesOutput(*command) && flag == "-o") ||
+                 (TakesCompileLimits(*command) && IsCompileLimit(flag)) ||
                  (TakesRunOptions(*command) &&
                   (flag == "--entry" || flag == "--fuel" || flag == "--max-heap" ||
-                   flag == "--max-depth" || flag == "--timeout" || IsRunWord(flag)));
+                   flag == "--max-depth" || flag == "--max-stack" || flag == "--timeout" ||
+                   IsRunWord(flag)));
     if (!known) return Usage("unknown option '" + flag + "' for " + name);
     if (!has_value) {
       if (i + 1 >= argv.size()) return Usage(flag + " needs a value");
@@ -219,15 +241,18 @@ Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv) {
       if (value.empty()) return Usage("--entry needs a function name");
       args.entry = value;
     } else {
-      bool is_heap = flag == "--max-heap";
-      std::optional<uint64_t> n = ParseCount(value, is_heap);
+      bool bytes = TakesByteCount(flag);
+      std::optional<uint64_t> n = ParseCount(value, bytes);
       if (!n) {
         return Usage(flag + " expects a non-negative integer" +
-                     std::string(is_heap ? " (optionally with k, m or g)" : "") + ", got '" +
+                     std::string(bytes ? " (optionally with k, m or g)" : "") + ", got '" +
                      value + "'");
       }
       if (flag == "--fuel") args.fuel = n;
       if (flag == "--max-heap") args.max_heap = n;
+      if (flag == "--max-stack") args.max_stack = n;
+      if (flag == "--max-source") args.max_source = n;
+      if (flag == "--max-compile-memory") args.max_compile_memory = n;
       if (flag == "--timeout") args.timeout_ms = n;
       if (flag == "--max-depth") {
         if (*n == 0 || *n > UINT32_MAX) return Usage("--max-depth expects 1..4294967295");

@@ -13,7 +13,7 @@
 
 namespace trinity::cli {
 
-enum class Command { kHelp, kVersion, kRun, kCompile, kAsm, kDisasm, kVerify, kPolicy, kAttest };
+enum class Command { kHelp, kVersion, kRun, kCompile, kAsm, kDisasm, kVerify, kPolicy, kAttest, kAudit };
 
 // `run --sandbox`: which seccomp policy the process locks itself into before plugin code
 // runs. `run --isolate`: where plugin code runs.
@@ -28,7 +28,10 @@ struct CliArgs {
   std::optional<uint64_t> fuel;
   std::optional<uint64_t> max_heap;
   std::optional<uint64_t> max_depth;
+  std::optional<uint64_t> max_stack;
   std::optional<uint64_t> timeout_ms;
+  std::optional<uint64_t> max_source;          // run, compile: CompileLimits
+  std::optional<uint64_t> max_compile_memory;
   std::vector<std::string> plugin_args;  // run: after `--`
   std::string sandbox;                   // run, attest: "strict", "server", "none"; "" = default
   Isolate isolate = Isolate::kDefault;
@@ -36,6 +39,7 @@ struct CliArgs {
   std::vector<std::string> allow_read, allow_write, allow_append;  // run: grants
   std::string policy_action;             // policy: "show" or "list"
   std::string policy_name;               // policy show NAME
+  std::vector<std::string> audit_words;  // audit: its options, parsed by cli_audit.cc
 };
 
 // argv without the program name.

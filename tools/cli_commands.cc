@@ -17,7 +17,7 @@ int Report(const Failure& failure) {
 }
 
 int CompileCommand(const CliArgs& args) {
-  auto input = ReadInput(args.input);
+  auto input = ReadInput(args.input, CompileLimitsFrom(args));
   if (!input) return Report(input.error());
   InputKind want = args.command == Command::kAsm ? InputKind::kAssembly : InputKind::kSource;
   if (input->kind != want) {
@@ -34,7 +34,7 @@ int CompileCommand(const CliArgs& args) {
 }
 
 int DisasmCommand(const CliArgs& args) {
-  auto input = ReadInput(args.input);
+  auto input = ReadInput(args.input, CompileLimitsFrom(args));
   if (!input) return Report(input.error());
   auto module = ToModule(input.value());
   if (!module) return Report(module.error());
@@ -44,7 +44,7 @@ int DisasmCommand(const CliArgs& args) {
 }
 
 int VerifyCommand(const CliArgs& args) {
-  auto input = ReadInput(args.input);
+  auto input = ReadInput(args.input, CompileLimitsFrom(args));
   if (!input) return Report(input.error());
   auto module = LoadVerified(input.value());
   if (!module) return Report(module.error());

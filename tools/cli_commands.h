@@ -12,6 +12,7 @@ int DisasmCommand(const CliArgs& args);
 int VerifyCommand(const CliArgs& args);
 int PolicyCommand(const CliArgs& args);    // cli_policy.cc
 int AttestCommand(const CliArgs& args);    // cli_attest.cc
+int AuditCommand(const CliArgs& args);     // cli_audit.cc
 
 // Prints a Failure's message on stderr and returns its status.
 int Report(const Failure& failure);

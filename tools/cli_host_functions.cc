@@ -12,16 +12,26 @@ namespace trinity::cli {
 HostFunctions CliHostFunctions() {
   HostFunctions host;
   host.Register("log", 1, [](HostArgs args) -> Result<HostValue, std::string> {
-    std::string line = "[plugin] ";
+    // A string is written from the plugin's own bytes; anything else as its str() text,
+    // made straight from the value (no HostValue copy) and bounded by the heap limit.
+    std::string text;
+    std::string_view shown;
     if (args.TypeOf(0) == HostValue::Type::kString) {
-      line += args.String(0);
+      shown = args.String(0);
     } else {
-      line += args.Get(0).ToString();
+      text = args.Text(0);
+      shown = text;
     }
-    line += '\n';
     // stdout carries print() output; flush it first so interleaving matches the plugin.
     std::fflush(stdout);
-    std::fwrite(line.data(), 1, line.size(), stderr);
+    if (shown.size() < 4096) {  // one write, so lines from other processes do not split it
+      std::string line = "[plugin] " + std::string(shown) + "\n";
+      std::fwrite(line.data(), 1, line.size(), stderr);
+    } else {  // a long message is not copied once more
+      std::fputs("[plugin] ", stderr);
+      std::fwrite(shown.data(), 1, shown.size(), stderr);
+      std::fputc('\n', stderr);
+    }
     return HostValue::Nil();
   });
   host.Register("clock_ms", 0, [](HostArgs) -> Result<HostValue, std::string> {

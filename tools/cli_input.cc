@@ -2,6 +2,7 @@
 // (see cli_input.h). Every failure becomes a Failure with the right exit status.
 #include "tools/cli_input.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -17,8 +18,8 @@
 namespace trinity::cli {
 namespace {
 
-// Sources and assembly are text a person wrote; anything near this size is a mistake
-// (the wire format itself caps modules at kMaxModuleBytes).
+// Assembly is text a person wrote; anything near this size is a mistake (the wire format
+// itself caps modules at kMaxModuleBytes).
 constexpr size_t kMaxInputBytes = kMaxModuleBytes;
 
 Err<Failure> Invalid(const std::string& message) {
@@ -41,18 +42,33 @@ std::string ResolvePath(const std::string& path) {
   return std::string(base) + "/" + path;
 }
 
-Result<Input, Failure> ReadInput(const std::string& path) {
+lang::CompileLimits CompileLimitsFrom(const CliArgs& args) {
+  lang::CompileLimits limits;
+  if (args.max_source) limits.max_source_bytes = static_cast<size_t>(*args.max_source);
+  if (args.max_compile_memory) limits.max_memory_bytes = static_cast<size_t>(*args.max_compile_memory);
+  return limits;
+}
+
+Result<Input, Failure> ReadInput(const std::string& path, const lang::CompileLimits& compile) {
   Input in;
   in.name = path;
+  in.compile = compile;
+  // Sources stop one byte past the compiler's limit, which it then reports.
+  const size_t source_cap = std::min<size_t>(compile.max_source_bytes, kMaxInputBytes) + 1;
   std::FILE* f = std::fopen(ResolvePath(path).c_str(), "rb");
   if (f == nullptr) {
     return Err(Failure{kExitNoInput,
                        "trinity: cannot read " + path + ": " + std::strerror(errno) + "\n"});
   }
+  const bool source = path.ends_with(".tri");
   char buf[1 << 16];
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
     in.bytes.append(buf, n);
+    if (source && in.bytes.size() >= source_cap) {
+      in.bytes.resize(source_cap);
+      break;
+    }
     if (in.bytes.size() > kMaxInputBytes) {
       std::fclose(f);
       return Invalid("trinity: " + path + " is larger than " +
@@ -66,7 +82,7 @@ Result<Input, Failure> ReadInput(const std::string& path) {
     return Err(Failure{kExitNoInput,
                        "trinity: cannot read " + path + ": " + std::strerror(err) + "\n"});
   }
-  if (path.ends_with(".tri")) {
+  if (source) {
     in.kind = InputKind::kSource;
   } else if (path.ends_with(".tasm")) {
     in.kind = InputKind::kAssembly;
@@ -94,7 +110,7 @@ Result<Unit, Failure> WriteOutput(const std::string& path, const std::vector<uin
 Result<Module, Failure> ToModule(const Input& input) {
   switch (input.kind) {
     case InputKind::kSource: {
-      auto m = lang::CompileSource(input.bytes, input.name);
+      auto m = lang::CompileSource(input.bytes, input.name, input.compile);
       if (!m) return Invalid(lang::FormatCompileErrors(m.error(), input.bytes));
       return std::move(m.value());
     }
@@ -125,7 +141,12 @@ Result<std::vector<uint8_t>, Failure> ToBytes(const Input& input) {
 Result<std::shared_ptr<const Module>, Failure> LoadVerified(const Input& input) {
   auto bytes = ToBytes(input);
   if (!bytes) return Err(std::move(bytes.error()));
-  auto m = LoadModule(bytes.value());
+  return LoadVerified(input, bytes.value());
+}
+
+Result<std::shared_ptr<const Module>, Failure> LoadVerified(const Input& input,
+                                                            const std::vector<uint8_t>& bytes) {
+  auto m = LoadModule(bytes);
   if (!m) return Invalid(input.name + ": invalid module: " + m.error().ToString());
   return std::move(m.value());
 }

@@ -24,6 +24,7 @@ Limits LimitsFrom(const CliArgs& args) {
   if (args.fuel) limits.fuel = *args.fuel;
   if (args.max_heap) limits.max_heap_bytes = static_cast<size_t>(*args.max_heap);
   if (args.max_depth) limits.max_depth = static_cast<uint32_t>(*args.max_depth);
+  if (args.max_stack) limits.max_stack_bytes = static_cast<size_t>(*args.max_stack);
   if (args.timeout_ms) {
     // Clamp so the deadline arithmetic inside the VM cannot overflow.
     uint64_t ms = std::min<uint64_t>(*args.timeout_ms, uint64_t{1} << 40);
@@ -50,12 +51,10 @@ void PrintResult(const HostValue& v) {
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
-// --isolate=process: one strict worker runs the whole plugin; its output comes back with
-// the reply. Grants are opened in the worker, before it locks itself down.
-int RunInWorker(const CliArgs& args, const SandboxPlan& plan, const Input& input,
+// --isolate=process: one strict worker runs the whole plugin; its output streams back
+// while it runs. Grants are opened in the worker, before it locks itself down.
+int RunInWorker(const CliArgs& args, const SandboxPlan& plan, std::vector<uint8_t> bytes,
                 const Module& m, const std::string& entry) {
-  auto bytes = ToBytes(input);
-  if (!bytes) return Report(bytes.error());
   // Fail on bad grants here, with the usual message, rather than inside the worker.
   if (auto host = SandboxedHostFunctions(args); !host) return Report(host.error());
   isolation::ProcessSupervisor::Options options;
@@ -69,12 +68,16 @@ int RunInWorker(const CliArgs& args, const SandboxPlan& plan, const Input& input
   auto supervisor = isolation::ProcessSupervisor::Start(std::move(options));
   if (!supervisor) return Report(Failure{kExitInvalidInput, "trinity: " + supervisor.error() + "\n"});
   isolation::ProcessRequest request;
-  request.module = std::move(bytes.value());
+  request.module = std::move(bytes);
   request.entry = entry;
   request.args = args.plugin_args;
   request.limits = LimitsFrom(args);
-  isolation::ProcessResult result = supervisor.value()->Run(request);
-  std::fwrite(result.output.data(), 1, result.output.size(), stdout);
+  // Output is written as the worker produces it: none of it waits for the result.
+  isolation::ProcessResult result = supervisor.value()->Run(
+      request, [](std::string_view text) {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);  // the worker's host functions write to stderr directly
+      });
   if (result.setup_error) {
     return Report(Failure{kExitInvalidInput, "trinity: cannot run " + args.input + " in a worker: " +
                                                  *result.setup_error + "\n"});
@@ -138,9 +141,12 @@ int RunHere(const CliArgs& args, const SandboxPlan& plan,
 }  // namespace
 
 int RunCommand(const CliArgs& args) {
-  auto input = ReadInput(args.input);
+  auto input = ReadInput(args.input, CompileLimitsFrom(args));
   if (!input) return Report(input.error());
-  auto module = LoadVerified(input.value());
+  // Compiled (or assembled) once: the worker gets these same bytes.
+  auto bytes = ToBytes(input.value());
+  if (!bytes) return Report(bytes.error());
+  auto module = LoadVerified(input.value(), bytes.value());
   if (!module) return Report(module.error());
   const Module& m = *module.value();
 
@@ -164,7 +170,7 @@ int RunCommand(const CliArgs& args) {
       return Report(Failure{kExitUsage, "trinity: --tier=reference runs in this process only; "
                                         "drop --isolate=process\n"});
     }
-    return RunInWorker(args, plan, input.value(), m, entry);
+    return RunInWorker(args, plan, std::move(bytes.value()), m, entry);
   }
   return RunHere(args, plan, module.value(), entry);
 }

@@ -39,12 +39,19 @@ SandboxPlan PlanSandbox(const CliArgs& args) {
   plan.mpk_required = args.isolate == Isolate::kMpk;
   if (plan.isolate == Isolate::kDefault) {
     plan.isolate = isolation::MpkAvailable() ? Isolate::kMpk : Isolate::kNone;
-    if (plan.isolate == Isolate::kNone) isolation::NoteRunningUnisolated();
   }
   std::string sandbox = args.sandbox;
   if (sandbox.empty()) sandbox = plan.isolate == Isolate::kProcess ? "strict" : "none";
   plan.policy = isolation::FindPolicy(sandbox);
   return plan;
+}
+
+std::string MpkStatusLine() {
+  if (isolation::MpkAvailable()) {
+    return "memory protection keys: available here; --isolate defaults to mpk\n";
+  }
+  return "memory protection keys: unavailable here (" + isolation::MpkUnavailableReason() +
+         "); --isolate defaults to none\n";
 }
 
 Result<HostFunctions, Failure> SandboxedHostFunctions(const CliArgs& args) {

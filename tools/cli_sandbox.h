@@ -20,10 +20,15 @@ struct SandboxPlan {
   bool mpk_required = false;                         // --isolate=mpk given explicitly
 };
 
-// Resolves the defaults: --isolate is mpk where protection keys work (none otherwise,
-// with the MPK layer's one-line notice); --sandbox is none in-process and strict in
-// process workers.
+// Resolves the defaults: --isolate is mpk where protection keys work and none otherwise
+// (silently: a default that cannot apply is stated in --help and --version, not on every
+// run; an explicit --isolate=mpk that cannot be honoured still refuses); --sandbox is
+// none in-process and strict in process workers.
 SandboxPlan PlanSandbox(const CliArgs& args);
+
+// Whether MPK works on this machine, and so what --isolate defaults to, as one line for
+// `run --help` and `--version`.
+std::string MpkStatusLine();
 
 // The CLI's host functions plus read_file/write_file/append_file on the granted paths
 // (opened now). Call it where the plugin will run: in-process, or in each worker.

@@ -13,7 +13,7 @@ inline constexpr int kExitUsage = 2;         // bad command line
 inline constexpr int kExitInvalidInput = 65; // compile/assemble error, rejected module
 inline constexpr int kExitNoInput = 66;      // input file cannot be read
 inline constexpr int kExitCantCreate = 73;   // output file cannot be written
-inline constexpr int kExitUnavailable = 69;  // attest: no /dev/trinity (module not loaded)
+inline constexpr int kExitUnavailable = 69;  // attest: no /dev/trinity; audit: the observer cannot run
 
 // A stage that cannot go on: what to print on stderr and how to exit.
 struct Failure {

@@ -8,10 +8,14 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   liburing-dev libseccomp-dev libbpf-dev bpftool libelf-dev zlib1g-dev
   systemtap-sdt-dev libasmjit-dev libclang-rt-14-dev
-  lua5.4 luajit valgrind gnuplot-nox python3
+  lua5.4 valgrind gnuplot-nox python3
   # kmod/: build trinity.ko against Debian's 6.1 headers, check its style, boot it in QEMU
   make linux-headers-amd64 linux-image-amd64 linux-source-6.1 xz-utils
   qemu-system-x86 busybox-static cpio
+  # nginx host (hosts/nginx, bench/nginx): Debian's nginx, its module build kit, the
+  # lua-nginx-module peer and wrk. luajit2 (OpenResty's LuaJIT, /usr/bin/luajit) replaces
+  # Debian's luajit, which libnginx-mod-http-lua conflicts with.
+  nginx nginx-dev libnginx-mod-http-lua luajit2 wrk
 )
 
 missing=()

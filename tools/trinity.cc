@@ -7,6 +7,7 @@
 #include "tools/cli_args.h"
 #include "tools/cli_commands.h"
 #include "tools/cli_help.h"
+#include "tools/cli_sandbox.h"
 
 int main(int argc, char** argv) {
   using namespace trinity::cli;
@@ -16,13 +17,16 @@ int main(int argc, char** argv) {
   const CliArgs& args = parsed.value();
   switch (args.command) {
     case Command::kHelp: {
-      std::string_view text = args.help_for ? CommandHelp(*args.help_for) : OverallHelp();
+      std::string text = args.help_for ? CommandHelp(*args.help_for) : std::string(OverallHelp());
+      if (args.help_for == Command::kRun) text += "\n" + MpkStatusLine();
       std::fwrite(text.data(), 1, text.size(), stdout);
       return kExitOk;
     }
-    case Command::kVersion:
-      std::fwrite(kVersionText.data(), 1, kVersionText.size(), stdout);
+    case Command::kVersion: {
+      std::string text = std::string(kVersionText) + MpkStatusLine();
+      std::fwrite(text.data(), 1, text.size(), stdout);
       return kExitOk;
+    }
     case Command::kRun: return RunCommand(args);
     case Command::kCompile:
     case Command::kAsm: return CompileCommand(args);
@@ -30,6 +34,7 @@ int main(int argc, char** argv) {
     case Command::kVerify: return VerifyCommand(args);
     case Command::kPolicy: return PolicyCommand(args);
     case Command::kAttest: return AttestCommand(args);
+    case Command::kAudit: return AuditCommand(args);
   }
   return kExitUsage;
 }

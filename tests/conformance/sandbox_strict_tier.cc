@@ -69,14 +69,15 @@ class SandboxStrictTier : public Tier {
                         std::to_string(status) + ")";
       return out;
     }
-    auto res = isolation::DecodeResult(frame.value());
-    if (!res.ok()) {
-      out.setup_error = res.error();
+    auto reply = isolation::DecodeReply(frame.value());
+    if (!reply.ok() || reply.value().kind != isolation::ReplyKind::kResult) {
+      out.setup_error = reply.ok() ? "sandboxed child sent output, not a result" : reply.error();
       return out;
     }
-    out.output = res.value().output;
-    out.setup_error = res.value().setup_error;
-    if (res.value().trap) out.trap = ToTrapInfo(*res.value().trap);
+    const isolation::ProcessResult& res = reply.value().result;
+    out.output = res.output;
+    out.setup_error = res.setup_error;
+    if (res.trap) out.trap = ToTrapInfo(*res.trap);
     return out;
   }
 };

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -72,6 +73,19 @@ export fn handle(n) {
 export fn spin() { while true { } }
 export fn refuse() { forbidden() }
 export fn divide(n) { return 1 / int(n) }
+export fn flood(n) {
+  let s = repeat("x", 1048575)
+  for i in 0..int(n) { print(s) }
+  return "done"
+}
+export fn chatter_then_spin() {
+  print("before the loop")
+  while true { }
+}
+export fn last_words() {
+  print("last words")
+  crash()
+}
 )";
 
 ProcessRequest Request(std::string entry, std::vector<std::string> args = {}) {
@@ -185,6 +199,69 @@ TEST(ProcessTier, RejectsAModuleTheVerifierRefuses) {
   ProcessResult r = s.value()->Run(q);
   ASSERT_TRUE(r.setup_error);
   EXPECT_NE(r.setup_error->find("load failed"), std::string::npos) << *r.setup_error;
+}
+
+TEST(ProcessTier, OutputStreamsToTheSinkAndIsNeverHeldWhole) {
+  // 300 MiB of output: more than one frame could ever carry, so it only arrives if it
+  // streams; the sink sees it chunk by chunk while the plugin runs.
+  auto s = ProcessSupervisor::Start(TestOptions(1));
+  ASSERT_TRUE(s.ok()) << s.error();
+  size_t bytes = 0, calls = 0, largest = 0;
+  bool only_x = true;
+  ProcessRequest flood = Request("flood", {"300"});
+  flood.limits.timeout = std::chrono::minutes(5);  // sanitizer builds on a busy machine are slow
+  ProcessResult r = s.value()->Run(flood, [&](std::string_view text) {
+    bytes += text.size();
+    ++calls;
+    largest = std::max(largest, text.size());
+    only_x = only_x && text.find_first_not_of("x\n") == std::string_view::npos;
+  });
+  ASSERT_FALSE(r.trap) << r.trap->ToString();
+  EXPECT_EQ(r.result, "done");
+  EXPECT_EQ(bytes, size_t{300} << 20);
+  EXPECT_TRUE(only_x);
+  EXPECT_LE(largest, kMaxOutputChunk);
+  EXPECT_GE(calls, 300u);
+  EXPECT_EQ(r.output, "");  // went to the sink, not into the result
+}
+
+TEST(ProcessTier, OutputBeforeAWorkerIsKilledIsKept) {
+  ProcessSupervisor::Options o = TestOptions(1);
+  o.deadline = std::chrono::milliseconds(300);
+  auto s = ProcessSupervisor::Start(o);
+  ASSERT_TRUE(s.ok()) << s.error();
+  std::string seen;
+  ProcessResult r = s.value()->Run(Request("chatter_then_spin"),
+                                   [&](std::string_view text) { seen += text; });
+  ASSERT_TRUE(r.trap);
+  EXPECT_EQ(r.trap->kind, TrapKind::kDeadlineExceeded);
+  EXPECT_EQ(seen, "before the loop\n");
+  // Collected without a sink, too.
+  ProcessResult collected = s.value()->Run(Request("chatter_then_spin"));
+  ASSERT_TRUE(collected.trap);
+  EXPECT_EQ(collected.output, "before the loop\n");
+  // And when the worker crashes.
+  ProcessResult crashed = s.value()->Run(Request("last_words"));
+  ASSERT_TRUE(crashed.trap);
+  EXPECT_NE(crashed.trap->message.find("crashed"), std::string::npos) << crashed.trap->message;
+  EXPECT_EQ(crashed.output, "last words\n");
+}
+
+TEST(ProcessTier, CollectedOutputIsBounded) {
+  ProcessSupervisor::Options o = TestOptions(1);
+  o.max_collected_output = 3 << 20;
+  auto s = ProcessSupervisor::Start(o);
+  ASSERT_TRUE(s.ok()) << s.error();
+  ProcessResult r = s.value()->Run(Request("flood", {"10"}));
+  ASSERT_TRUE(r.trap);
+  EXPECT_EQ(r.trap->kind, TrapKind::kOutOfMemory) << r.trap->ToString();
+  EXPECT_NE(r.trap->message.find("output larger than 3145728 bytes"), std::string::npos) << r.trap->message;
+  EXPECT_GE(r.output.size(), size_t{2} << 20);  // what arrived before the limit is kept
+  EXPECT_LE(r.output.size(), size_t{3} << 20);
+  EXPECT_EQ(s.value()->stats().workers_lost, 1u);
+  ProcessResult next = s.value()->Run(Request("flood", {"2"}));
+  ASSERT_FALSE(next.trap) << next.trap->ToString();
+  EXPECT_EQ(next.output.size(), size_t{2} << 20);
 }
 
 }  // namespace

@@ -41,6 +41,7 @@ done
 {
   echo '#!/bin/busybox sh'
   echo '/bin/busybox mount -t proc proc /proc'
+  echo '/bin/busybox mount -t sysfs sys /sys'  # BTF, uprobes and bpffs for tests/bpf
   echo '/bin/busybox mount -t tmpfs tmp /tmp'
   echo '/bin/busybox mount -t devtmpfs dev /dev'
   echo 'export LD_LIBRARY_PATH=/lib TEST_TMPDIR=/tmp'

@@ -130,7 +130,7 @@ void* OwnPage() {
 }
 
 TEST(SeccompPolicy, EveryRowNamesARealSyscallAndGivesAReason) {
-  ASSERT_EQ(AllPolicies().size(), 2u);
+  ASSERT_EQ(AllPolicies().size(), 3u);
   for (const SeccompPolicy* policy : AllPolicies()) {
     for (const PolicyRule& rule : policy->rules) {
       std::string name(rule.syscall);
@@ -144,6 +144,8 @@ TEST(SeccompPolicy, EveryRowNamesARealSyscallAndGivesAReason) {
   EXPECT_EQ(FindPolicy("none"), nullptr);
   EXPECT_EQ(FindPolicy("strict")->default_action, SyscallAction::kRefuse);
   EXPECT_EQ(FindPolicy("server")->default_action, SyscallAction::kAllow);
+  EXPECT_EQ(FindPolicy("nginx-worker")->default_action, SyscallAction::kRefuse);
+  EXPECT_TRUE(FindPolicy("nginx-worker")->hides_proc);
 }
 
 TEST(SeccompPolicy, ShowPrintsEveryRowWithItsReason) {

@@ -261,6 +261,37 @@ fn f() {
   EXPECT_TRUE(Contains(ops, {Op::kMakeClosure, Op::kArrayPush, Op::kPushNil, Op::kPop}));
 }
 
+TEST(CompilerTest, FlatChainsKeepEvaluationOrderAndFoldOnlyAPrefix) {
+  Module m = CompileOk("fn f(x) {\n  return 1 + 2 + x + 3 + 4\n}\nfn g(x) {\n  return x -\n 1 -\n 2\n}\n");
+  // (1 + 2) folds; x + 3 + 4 must not become x + 7 (x may be a float or a string).
+  std::vector<Insn> f = Decode(Fn(m, "f"));
+  ASSERT_GE(f.size(), 7u);
+  EXPECT_EQ(f[0].op, Op::kPushInt);
+  EXPECT_EQ(f[0].a, 3);
+  EXPECT_EQ(Count(Ops(Fn(m, "f")), Op::kAdd), 3);
+  // Each operator keeps its own line for traps: the subtractions are on lines 6 and 7.
+  const Function& g = Fn(m, "g");
+  std::vector<uint32_t> lines;
+  for (const Insn& in : Decode(g)) {
+    if (in.op == Op::kSub) lines.push_back(g.LineAt(in.pc));
+  }
+  EXPECT_EQ(lines, (std::vector<uint32_t>{5, 6}));
+}
+
+TEST(CompilerTest, LongChainsCompileWithAShallowStack) {
+  std::string src = "fn f(x) {\n  let s = x";
+  for (int i = 0; i < 100000; ++i) src += i % 3 ? " + x" : " - x";
+  src += "\n  if x == 0 { s = 0 }";
+  for (int i = 1; i < 20000; ++i) src += " else if x == " + std::to_string(i) + " { s = " + std::to_string(i) + " }";
+  src += " else { s = -1 }\n  return s and x or s\n}\n";
+  Module m = CompileOk(src);
+  const Function& f = Fn(m, "f");
+  EXPECT_LE(f.max_stack, 3u);
+  std::vector<Op> ops = Ops(f);
+  EXPECT_EQ(Count(ops, Op::kAdd) + Count(ops, Op::kSub), 100000);
+  EXPECT_EQ(Count(ops, Op::kEq), 20000);
+}
+
 TEST(CompilerTest, ShortCircuitAndBuiltins) {
   Module m = CompileOk(R"(
 fn f(a, b) {
@@ -390,6 +421,47 @@ TEST(CompilerErrorTest, Calls) {
   for (int i = 0; i < 300; ++i) many += "1,";
   many += ")";
   ExpectError(many, "too many arguments (300, at most 255)", 1, 6);
+}
+
+TEST(CompilerErrorTest, SourceSizeIsCheckedFirst) {
+  CompileLimits limits;
+  limits.max_source_bytes = 8;
+  auto r = CompileSource("let xyz = 1", "big.tri", limits);
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.error().size(), 1u);
+  EXPECT_EQ(r.error()[0].message, "source too large: more than 8 bytes (CompileLimits::max_source_bytes)");
+  EXPECT_EQ(r.error()[0].line, 1u);
+  EXPECT_EQ(r.error()[0].col, 1u);
+  EXPECT_FALSE(CompileSource("let x = 10", "ok.tri", limits).ok());
+  limits.max_source_bytes = 9;
+  EXPECT_TRUE(CompileSource("let x = 1", "ok.tri", limits).ok());
+}
+
+TEST(CompilerErrorTest, CompilerMemoryIsBounded) {
+  // 20,000 statements need a few MiB of tokens and tree: more than a 1 MiB budget, which
+  // stops the compiler where it runs out, with a positioned error.
+  std::string src = "fn f(x) {\n";
+  for (int i = 0; i < 20000; ++i) src += "  x = x + " + std::to_string(i) + " * 2 - 1\n";
+  src += "  return x\n}\n";
+  CompileLimits limits;
+  limits.max_memory_bytes = 1 << 20;
+  auto r = CompileSource(src, "big.tri", limits);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error()[0].message.find("program too large to compile: it needs more than 1048576 bytes"),
+            std::string::npos)
+      << r.error()[0].message;
+  EXPECT_GT(r.error()[0].line, 1u);
+  EXPECT_LT(r.error()[0].line, 20000u);
+  EXPECT_TRUE(CompileSource(src, "big.tri").ok());  // the default budget is enough
+}
+
+TEST(CompilerErrorTest, LongLinesAreShownAsAWindowAroundTheColumn) {
+  std::string src = "let x = " + std::string(5000, '1') + " +\n";
+  auto r = CompileSource(src, "long.tri");
+  ASSERT_FALSE(r.ok());
+  std::string text = FormatCompileErrors(r.error(), src);
+  EXPECT_LT(text.size(), 1000u) << text;
+  EXPECT_NE(text.find("..."), std::string::npos) << text;
 }
 
 TEST(CompilerErrorTest, ExportAndImportPlacement) {

@@ -34,9 +34,18 @@ std::string Show(const Expr& e) {
     case ExprKind::kFunction: return "(fn " + std::to_string(e.fn->params.size()) + ")";
     case ExprKind::kUnary: return "(" + std::string(Spelling(e.op)) + " " + Show(*e.left) + ")";
     case ExprKind::kBinary:
-      return "(" + std::string(Spelling(e.op)) + " " + Show(*e.left) + " " + Show(*e.right) + ")";
-    case ExprKind::kAnd: return "(and " + Show(*e.left) + " " + Show(*e.right) + ")";
-    case ExprKind::kOr: return "(or " + Show(*e.left) + " " + Show(*e.right) + ")";
+    case ExprKind::kAnd:
+    case ExprKind::kOr: {
+      // Chains are flat nodes; shown as the left-associative tree they evaluate as.
+      std::string s = Show(*e.items[0]);
+      for (size_t i = 1; i < e.items.size(); ++i) {
+        std::string_view op = e.kind == ExprKind::kAnd  ? "and"
+                              : e.kind == ExprKind::kOr ? "or"
+                                                        : Spelling(e.ops[i - 1].op);
+        s = "(" + std::string(op) + " " + s + " " + Show(*e.items[i]) + ")";
+      }
+      return s;
+    }
     case ExprKind::kCall: return "(call " + Show(*e.left) + ShowList(e.items) + ")";
     case ExprKind::kIndex: return "(index " + Show(*e.left) + " " + Show(*e.right) + ")";
     case ExprKind::kMember: return "(. " + Show(*e.left) + " " + e.text + ")";
@@ -121,9 +130,9 @@ TEST(ParserTest, Statements) {
   const StmtList& body = main.fn->body;
   ASSERT_EQ(body.size(), 6u);
   EXPECT_EQ(body[0]->kind, StmtKind::kIf);
-  EXPECT_EQ(body[0]->else_body[0]->kind, StmtKind::kIf);
-  EXPECT_EQ(body[0]->body[0]->kind, StmtKind::kAssign);
-  EXPECT_EQ(body[0]->body[0]->op, TokenKind::kPlusAssign);
+  ASSERT_EQ(body[0]->arms.size(), 2u);  // if ... else if ...: one statement, two arms
+  EXPECT_EQ(body[0]->arms[0].body[0]->kind, StmtKind::kAssign);
+  EXPECT_EQ(body[0]->arms[0].body[0]->op, TokenKind::kPlusAssign);
   EXPECT_EQ(body[2]->kind, StmtKind::kForRange);
   EXPECT_EQ(body[3]->kind, StmtKind::kForIn);
   EXPECT_EQ(body[3]->name2, "v");
@@ -180,16 +189,64 @@ TEST(ParserTest, DeepNestingIsAnError) {
   EXPECT_FALSE(ParseAll(blocks).errors.empty());
 }
 
-TEST(ParserTest, LongChainsAreBounded) {
-  std::string src = "let x = 1";
-  for (int i = 0; i < 100000; ++i) src += " + 1";
-  Parsed p = ParseAll(src);
-  ASSERT_FALSE(p.errors.empty());
-  EXPECT_NE(p.errors[0].message.find("nested too deeply"), std::string::npos);
+TEST(ParserTest, ChainsAreFlatNodes) {
+  Parsed p = ParseAll("a - b + c * d - e\nx or y or z\nx and y and z\n");
+  ASSERT_TRUE(p.errors.empty());
+  const Expr& sum = *p.program.stmts[0]->expr;
+  EXPECT_EQ(sum.kind, ExprKind::kBinary);
+  EXPECT_EQ(sum.items.size(), 4u);  // a, b, c * d, e
+  ASSERT_EQ(sum.ops.size(), 3u);
+  EXPECT_EQ(sum.ops[0].op, TokenKind::kMinus);
+  EXPECT_EQ(sum.ops[1].op, TokenKind::kPlus);
+  EXPECT_EQ(sum.ops[2].col, 15u);
+  EXPECT_EQ(p.program.stmts[1]->expr->items.size(), 3u);
+  EXPECT_EQ(p.program.stmts[2]->expr->items.size(), 3u);
+  EXPECT_EQ(sum.height, 3u);  // the chain, c * d, its leaves: not one level per operator
+}
 
-  std::string ok = "let y = 1";
-  for (int i = 0; i < 300; ++i) ok += " + 1";
-  EXPECT_TRUE(ParseAll(ok).errors.empty());
+TEST(ParserTest, LongFlatChainsAreNotNesting) {
+  // Once rejected as "nested too deeply" (1,000 terms) or "nesting too deep" (250 arms).
+  std::string sum = "let x = 1";
+  for (int i = 0; i < 100000; ++i) sum += " + 1";
+  Parsed p = ParseAll(sum);
+  EXPECT_TRUE(p.errors.empty()) << p.errors[0].message;
+  ASSERT_EQ(p.program.stmts.size(), 1u);
+  EXPECT_EQ(p.program.stmts[0]->expr->items.size(), 100001u);
+
+  std::string logic = "let y = a";
+  for (int i = 0; i < 100000; ++i) logic += i % 2 ? " or a" : " and a";
+  EXPECT_TRUE(ParseAll(logic).errors.empty());
+
+  std::string chain = "if x == 0 { y = 0 }";
+  for (int i = 1; i < 100000; ++i) chain += " else if x == " + std::to_string(i) + " { y = 1 }";
+  chain += " else { y = 2 }";
+  Parsed q = ParseAll(chain);
+  EXPECT_TRUE(q.errors.empty()) << q.errors[0].message;
+  ASSERT_EQ(q.program.stmts.size(), 1u);
+  EXPECT_EQ(q.program.stmts[0]->arms.size(), 100000u);
+  EXPECT_EQ(q.program.stmts[0]->else_body.size(), 1u);
+}
+
+TEST(ParserTest, RealNestingIsStillLimited) {
+  for (const std::string& deep :
+       {"let x = " + std::string(100000, '-') + "1", "let x = " + std::string(100000, '[') + "1",
+        "let x = " + std::string(100000, '~') + "y", [] {
+          std::string s = "let x = ";
+          for (int i = 0; i < 100000; ++i) s += "not ";
+          return s + "y";
+        }()}) {
+    Parsed p = ParseAll(deep);
+    ASSERT_FALSE(p.errors.empty()) << deep.substr(0, 20);
+    EXPECT_NE(p.errors[0].message.find("nesting too deep"), std::string::npos) << p.errors[0].message;
+  }
+  // An else block that holds another if is nesting (braces), unlike `else if`.
+  std::string nested;
+  for (int i = 0; i < 100000; ++i) nested += "if x { } else { ";
+  EXPECT_FALSE(ParseAll(nested).errors.empty());
+  // Parenthesised chains nest: ((((a + b) + c) + d) ...
+  std::string parens = std::string(100000, '(') + "a";
+  for (int i = 0; i < 100000; ++i) parens += " + b)";
+  EXPECT_FALSE(ParseAll("let z = " + parens).errors.empty());
 }
 
 }  // namespace

@@ -145,6 +145,15 @@ TEST(HostCalls, NestedValuesRoundTrip) {
   EXPECT_EQ(r.value().ToString(), "{\"k\": [1, 2.5, nil], 7: true}");
 }
 
+TEST(HostCalls, HostTextOfFloatsIsTheLanguagesText) {
+  // HostValue::ToString is what hosts print (the CLI's log() and results): same as str().
+  EXPECT_EQ(H::Float(0.0001).ToString(), "0.0001");
+  EXPECT_EQ(H::Float(100000.0).ToString(), "100000.0");
+  EXPECT_EQ(H::Float(1e15).ToString(), "1000000000000000.0");
+  EXPECT_EQ(H::Float(1e16).ToString(), "1e+16");
+  EXPECT_EQ(H::Array({H::Float(0.00001), H::Float(-0.0)}).ToString(), "[1e-05, -0.0]");
+}
+
 // build(levels) starts from an 8-int array and wraps it `levels` times as [x, x], so in
 // `levels` steps the plugin makes a value whose deep copy has about 9 * 2^levels elements,
 // and returns it; share(levels) passes the same value to host "take" instead.
@@ -248,6 +257,60 @@ TEST(HostCalls, CopyToTheHostStopsWhenTheFuelRunsOut) {
     EXPECT_EQ(inst->fuel_used(), 10'001u);
     EXPECT_EQ(copied, 0u);
   }
+}
+
+TEST(HostCalls, CopiesToTheHostAreBoundedByTheHeapLimit) {
+  // 16 levels: about 600,000 elements (tens of MB as HostValues) from a few hundred bytes
+  // of heap. Under a 1 MiB heap limit the copy must stop before it is built, with no
+  // fuel limit to stop it either.
+  InstanceOptions o;
+  o.limits.max_heap_bytes = 1 << 20;
+  size_t copied = 0;
+  auto inst = MakeInstance(SharedStructureModule(), TakeHost(true, &copied), o);
+  std::vector<H> big{H::Int(16)};
+  auto r = inst->Call("share", big);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::kOutOfMemory) << r.error().ToString();
+  EXPECT_NE(r.error().message.find("its copy would need more than 1048576 bytes (the heap limit)"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(copied, 0u);
+  // A value whose copy fits is copied whole.
+  std::vector<H> small{H::Int(6)};
+  ASSERT_TRUE(inst->Call("share", small).ok());
+  EXPECT_EQ(copied, size_t{9} * 64 + 63);
+  // Results for the host are bounded the same way.
+  auto result = inst->Call("build", big);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind, TrapKind::kOutOfMemory);
+  EXPECT_NE(result.error().message.find("(the heap limit)"), std::string::npos) << result.error().message;
+}
+
+TEST(HostCalls, TextOfAnArgumentIsStrAndBounded) {
+  std::string seen;
+  HostFunctions host;
+  host.Register("take", 1, [&](HostArgs args) -> Result<HostValue, std::string> {
+    seen = args.Text(0);
+    return H::Nil();
+  });
+  InstanceOptions o;
+  o.limits.max_heap_bytes = 1 << 20;
+  auto inst = MakeInstance(SharedStructureModule(), host, o);
+  std::vector<H> one{H::Int(1)};
+  ASSERT_TRUE(inst->Call("share", one).ok());
+  EXPECT_EQ(seen, "[[0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 3, 4, 5, 6, 7]]");
+  seen.clear();
+  std::vector<H> big{H::Int(18)};  // about 6 MB of text
+  auto r = inst->Call("share", big);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::kOutOfMemory);
+  EXPECT_NE(r.error().message.find("its text would need more than"), std::string::npos) << r.error().message;
+  EXPECT_EQ(seen, "");
+}
+
+TEST(HostCalls, HostTextQuotesStringsAsStrDoes) {
+  H v = H::Array({H::String("a\n\"b\"\x01")});
+  EXPECT_EQ(v.ToString(), "[\"a\\n\\\"b\\\"\\x01\"]");
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
 
+#include "runtime/interpreter.h"
 #include "runtime/value.h"
 #include "tests/runtime/test_module_builder.h"
 
@@ -197,6 +199,53 @@ TEST(Limits, AllInstanceMemoryComesFromTheProviderAndReturnsToIt) {
   EXPECT_EQ(provider.blocks, 0);
 }
 
+TEST(Limits, StackAndFramesCountAgainstMaxStackBytes) {
+  // A depth limit far beyond any memory: the stack budget decides, and the instance
+  // never asks its provider for more than that budget's worth of stack and frames.
+  for (size_t budget : {size_t{64} << 10, size_t{1} << 20}) {
+    CountingProvider provider;
+    InstanceOptions o;
+    o.memory = &provider;
+    o.limits.max_depth = 100'000'000;
+    o.limits.max_stack_bytes = budget;
+    o.limits.max_heap_bytes = 1 << 20;
+    auto inst = MakeInstance(LimitsModule(), {}, o);
+    // Heap (constants) apart, what was allocated is the stack and the frame arrays.
+    EXPECT_LE(provider.outstanding, 2 * budget + (64 << 10)) << budget;
+    auto r = inst->Call("deep");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, TrapKind::kStackOverflow);
+    EXPECT_NE(r.error().message.find("stack limit of " + std::to_string(budget) + " bytes exceeded"),
+              std::string::npos)
+        << r.error().message;
+    // Each `deep` frame needs a frame record and no extra value slots, so it ran to
+    // about budget / sizeof(Frame) calls, far below max_depth.
+    size_t at = r.error().message.find("call depth ");
+    ASSERT_NE(at, std::string::npos);
+    size_t depth = std::stoul(r.error().message.substr(at + 11));
+    EXPECT_GT(depth, budget / sizeof(Frame) - 8);
+    EXPECT_LE(depth, budget / sizeof(Frame));
+    ExpectStillUsable(*inst);
+  }
+}
+
+TEST(Limits, RaisingTheStackLimitBetweenCallsGivesDeeperCalls) {
+  InstanceOptions o;
+  o.limits.max_depth = 1'000'000;
+  o.limits.max_stack_bytes = 16 << 10;
+  auto inst = MakeInstance(LimitsModule(), {}, o);
+  EXPECT_EQ(inst->Call("deep").error().kind, TrapKind::kStackOverflow);
+  Limits l = inst->limits();
+  l.max_stack_bytes = 4 << 20;
+  l.max_depth = 50'000;
+  inst->set_limits(l);
+  auto r = inst->Call("deep");
+  ASSERT_FALSE(r.ok());
+  // Now the depth limit is reached first.
+  EXPECT_NE(r.error().message.find("call depth limit of 50000 exceeded"), std::string::npos)
+      << r.error().message;
+}
+
 TEST(Limits, ConstantsThatNoLongerFitTrapInsteadOfRunningWithout) {
   auto inst = MakeInstance(LimitsModule());
   Limits l = inst->limits();
@@ -210,6 +259,30 @@ TEST(Limits, ConstantsThatNoLongerFitTrapInsteadOfRunningWithout) {
   l.max_heap_bytes = 1 << 20;
   inst->set_limits(l);
   ExpectStillUsable(*inst);
+}
+
+TEST(Limits, PrintedOutputIsChargedAsFuel) {
+  // loop { print(<100 KB>) }: one back-edge per 100 KB of output. Charged one unit per
+  // KiB, a 1,000-unit budget stops it after about ten lines, not a thousand.
+  ModuleBuilder b;
+  b.Func("chatter", 0, 0, [&](E& e) {
+    auto top = e.NewLabel();
+    e.Bind(top);
+    e.Emit(Op::kConst, b.Const(std::string(100'000, 'z')));
+    e.Emit(Op::kCallBuiltin, static_cast<int64_t>(Builtin::kPrint), 1);
+    e.Emit(Op::kPop);
+    e.EmitJump(Op::kJump, top);
+  });
+  size_t printed = 0;
+  InstanceOptions o;
+  o.limits.fuel = 1000;
+  o.print = [&](std::string_view text) { printed += text.size(); };
+  auto inst = MakeInstance(b.Load(), {}, o);
+  auto r = inst->Call("chatter");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, TrapKind::kFuelExhausted);
+  EXPECT_LT(printed, size_t{2} << 20);
+  EXPECT_GT(printed, size_t{500'000});
 }
 
 TEST(Limits, CopyingWorkInsideInstructionsIsChargedAsFuel) {
