@@ -16,6 +16,8 @@ PACKAGES=(
   # lua-nginx-module peer and wrk. luajit2 (OpenResty's LuaJIT, /usr/bin/luajit) replaces
   # Debian's luajit, which libnginx-mod-http-lua conflicts with.
   nginx nginx-dev libnginx-mod-http-lua luajit2 wrk
+  # jit/: asmjit rebuilt as PIC from its Debian source package
+  cmake dpkg-dev
 )
 
 missing=()
@@ -32,3 +34,7 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
+
+# asmjit as position-independent code, built once from Debian's source package (the
+# packaged libasmjit.a is not PIC, so it cannot go into PIE binaries or shared objects).
+"$(dirname "$0")/build_asmjit_pic.sh"
