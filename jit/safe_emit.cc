@@ -41,32 +41,11 @@ std::optional<EmitVariant::Split> EmitVariant::FindSplit(uint64_t value) {
   return std::nullopt;
 }
 
-void EmitVariant::MovImm(x86::Assembler& a, const x86::Gp& reg, uint64_t value) {
-  const x86::Gp r = reg.r64();
-  // asmjit picks the shortest encoding (an imm32 when the value fits in one, zero- or
-  // sign-extended, else an imm64), so both the 4- and the 8-byte forms must be clean.
-  const bool clean = ImmediateIsClean(value, 4) && ImmediateIsClean(value, 8);
-  if (clean && !split_constants()) {
-    a.mov(r, value);
-    return;
-  }
-  std::optional<Split> split = FindSplit(value);
-  if (!split) {
-    // Practically unreachable; the scan before publishing still refuses a bad encoding.
-    a.mov(r, value);
-    return;
-  }
-  // r = rotl(value, n) ^ sext(key); r ^= key; r = ror(r, n). The stored value is emitted
-  // as a full imm64 (movabs) so its encoding is the one checked.
-  a.movabs(r, split->stored);
-  a.xor_(r, split->key);
-  if (split->rotate != 0) a.ror(r, split->rotate);
-}
-
-void EmitVariant::Pad(x86::Assembler& a) {
-  if (!split_constants()) return;
-  const uint32_t n = static_cast<uint32_t>(Next() % 8);
-  for (uint32_t i = 0; i < n; ++i) a.nop();
+EmitFunction WithAssembler(std::function<asmjit::Error(x86::Assembler&, EmitVariant&)> body) {
+  return [body = std::move(body)](asmjit::CodeHolder& code, EmitVariant& variant) {
+    x86::Assembler a(&code);
+    return body(a, variant);
+  };
 }
 
 std::variant<PublishedCode, EmitFailure> EmitAndPublish(CodeArena& arena, const EmitFunction& emit,
@@ -77,9 +56,8 @@ std::variant<PublishedCode, EmitFailure> EmitAndPublish(CodeArena& arena, const 
     asmjit::CodeHolder code;
     asmjit::Environment env = asmjit::Environment::host();
     code.init(env);
-    x86::Assembler a(&code);
     EmitVariant variant(attempt, seed + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(attempt));
-    if (asmjit::Error err = emit(a, variant)) {
+    if (asmjit::Error err = emit(code, variant)) {
       return EmitFailure{std::string("emitter failed: ") + asmjit::DebugUtils::errorAsString(err)};
     }
     if (code.flatten() || code.resolveUnresolvedLinks()) {

@@ -31,8 +31,9 @@ class EmitVariant {
   int attempt() const { return attempt_; }
   bool split_constants() const { return attempt_ > 0; }
 
-  // reg = value (any 64-bit constant).
-  void MovImm(asmjit::x86::Assembler& a, const asmjit::x86::Gp& reg, uint64_t value);
+  // reg = value (any 64-bit constant), through an Assembler or a Compiler.
+  template <typename Emitter>
+  void MovImm(Emitter& a, const asmjit::x86::Gp& reg, uint64_t value);
   // A clean three-instruction encoding of `value`:
   //   movabs r, stored; xor r, key; ror r, rotate   (stored = rotl(value, rotate) ^ sext(key))
   // where every immediate is clean. Nothing only if 4096 random draws all failed.
@@ -44,7 +45,12 @@ class EmitVariant {
   std::optional<Split> FindSplit(uint64_t value);
   // Zero to seven NOP bytes on retries, nothing on the first attempt; moves every later
   // jump displacement and absolute address.
-  void Pad(asmjit::x86::Assembler& a);
+  template <typename Emitter>
+  void Pad(Emitter& a) {
+    if (!split_constants()) return;
+    const uint32_t n = static_cast<uint32_t>(Next() % 8);
+    for (uint32_t i = 0; i < n; ++i) a.nop();
+  }
   uint64_t Next();  // xorshift64*
 
  private:
@@ -52,8 +58,13 @@ class EmitVariant {
   uint64_t state_;
 };
 
-using EmitFunction =
-    std::function<asmjit::Error(asmjit::x86::Assembler& a, EmitVariant& variant)>;
+// Emits one attempt into `code` (already initialised for the host): attach an Assembler
+// or a Compiler, emit, and finalize.
+using EmitFunction = std::function<asmjit::Error(asmjit::CodeHolder& code, EmitVariant& variant)>;
+
+// The same for the common case of a plain Assembler.
+EmitFunction WithAssembler(
+    std::function<asmjit::Error(asmjit::x86::Assembler& a, EmitVariant& variant)> body);
 
 struct PublishedCode {
   uint8_t* code = nullptr;  // entry point = start of the block
@@ -72,5 +83,28 @@ struct EmitFailure {
 std::variant<PublishedCode, EmitFailure> EmitAndPublish(CodeArena& arena, const EmitFunction& emit,
                                                         int max_attempts = 8,
                                                         uint64_t seed = 0);
+
+template <typename Emitter>
+void EmitVariant::MovImm(Emitter& a, const asmjit::x86::Gp& reg, uint64_t value) {
+  const asmjit::x86::Gp r = reg.r64();
+  // asmjit picks the shortest encoding (an imm32 when the value fits in one, zero- or
+  // sign-extended, else an imm64), so both the 4- and the 8-byte forms must be clean.
+  const bool clean = ImmediateIsClean(value, 4) && ImmediateIsClean(value, 8);
+  if (clean && !split_constants()) {
+    a.mov(r, value);
+    return;
+  }
+  std::optional<Split> split = FindSplit(value);
+  if (!split) {
+    // Practically unreachable; the scan before publishing still refuses a bad encoding.
+    a.mov(r, value);
+    return;
+  }
+  // r = rotl(value, n) ^ sext(key); r ^= key; r = ror(r, n). The stored value is emitted
+  // as a full imm64 (movabs) so its encoding is the one checked.
+  a.movabs(r, split->stored);
+  a.xor_(r, split->key);
+  if (split->rotate != 0) a.ror(r, split->rotate);
+}
 
 }  // namespace trinity::jit

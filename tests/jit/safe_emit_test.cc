@@ -38,11 +38,11 @@ TEST(SafeEmit, PlantedForbiddenConstantsAreSplitAndKeepTheirValue) {
       0x0Full,                 // a trailing 0F could pair with the next instruction
   };
   for (uint64_t value : planted) {
-    PublishedCode code = MustPublish(arena, [&](x86::Assembler& a, EmitVariant& v) {
+    PublishedCode code = MustPublish(arena, WithAssembler([&](x86::Assembler& a, EmitVariant& v) {
       v.MovImm(a, x86::rax, value);
       a.ret();
       return asmjit::kErrorOk;
-    });
+    }));
     ASSERT_NE(code.code, nullptr);
     EXPECT_EQ(code.attempts, 1) << std::hex << value;  // split on the first attempt
     EXPECT_EQ(reinterpret_cast<Fn>(code.code)(), value) << std::hex << value;
@@ -68,7 +68,7 @@ TEST(SafeEmit, AMillionRandomImmediatesPublishAndComputeTheirValues) {
       }
       expect ^= v;
     }
-    PublishedCode code = MustPublish(arena, [&](x86::Assembler& a, EmitVariant& v) {
+    PublishedCode code = MustPublish(arena, WithAssembler([&](x86::Assembler& a, EmitVariant& v) {
       a.xor_(x86::eax, x86::eax);
       for (uint64_t value : values) {
         v.MovImm(a, x86::rcx, value);
@@ -76,7 +76,7 @@ TEST(SafeEmit, AMillionRandomImmediatesPublishAndComputeTheirValues) {
       }
       a.ret();
       return asmjit::kErrorOk;
-    });
+    }));
     ASSERT_NE(code.code, nullptr);
     total_attempts += code.attempts;
     ASSERT_EQ(reinterpret_cast<Fn>(code.code)(), expect);
@@ -91,7 +91,7 @@ TEST(SafeEmit, RetriesPadAndBranchesStillLand) {
   ASSERT_TRUE(arena.ok());
   // A forward jump over N bytes whose rel32 displacement is chosen to encode 0F 05 on the
   // first attempt: 0x050F bytes of filler. Padding on a retry moves it.
-  PublishedCode code = MustPublish(arena, [&](x86::Assembler& a, EmitVariant& v) {
+  PublishedCode code = MustPublish(arena, WithAssembler([&](x86::Assembler& a, EmitVariant& v) {
     asmjit::Label done = a.newLabel();
     a.mov(x86::eax, 7);
     a.long_().jmp(done);
@@ -100,7 +100,7 @@ TEST(SafeEmit, RetriesPadAndBranchesStillLand) {
     a.bind(done);
     a.ret();
     return asmjit::kErrorOk;
-  });
+  }));
   ASSERT_NE(code.code, nullptr);
   EXPECT_GT(code.attempts, 1);
   EXPECT_EQ(reinterpret_cast<Fn>(code.code)(), 7u);
@@ -109,11 +109,11 @@ TEST(SafeEmit, RetriesPadAndBranchesStillLand) {
 TEST(SafeEmit, GivesUpWhenTheCodeItselfIsForbidden) {
   CodeArena arena(1 << 20);
   ASSERT_TRUE(arena.ok());
-  auto r = EmitAndPublish(arena, [](x86::Assembler& a, EmitVariant&) {
+  auto r = EmitAndPublish(arena, WithAssembler([](x86::Assembler& a, EmitVariant&) {
     a.syscall();
     a.ret();
     return asmjit::kErrorOk;
-  }, 3);
+  }), 3);
   ASSERT_TRUE(std::holds_alternative<EmitFailure>(r));
   EXPECT_NE(std::get<EmitFailure>(r).message.find("SYSCALL"), std::string::npos);
   EXPECT_NE(std::get<EmitFailure>(r).message.find("3 attempts"), std::string::npos);

@@ -1,0 +1,508 @@
+// Lowering of trace IR to x86-64 with asmjit's Compiler. Each SSA value gets a virtual
+// register (general purpose for ints, bools and pointers, XMM for floats); the loop's PHI
+// values get their own registers, set before the loop and updated by a parallel move at
+// the back-edge. Guards jump to one exit stub per snapshot. Constants go through
+// EmitVariant so no immediate can smuggle a forbidden byte sequence into the code.
+#include "jit/x64_backend.h"
+
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
+#include <vector>
+
+namespace trinity::jit {
+namespace {
+
+namespace x86 = asmjit::x86;
+using asmjit::Label;
+
+bool FitsClean32(int64_t v) {
+  return v >= INT32_MIN && v <= INT32_MAX && ImmediateIsClean(static_cast<uint32_t>(v), 4);
+}
+
+double DoubleOf(int64_t bits) {
+  double d;
+  std::memcpy(&d, &bits, sizeof d);
+  return d;
+}
+
+class Lowering {
+ public:
+  Lowering(const TraceIr& ir, x86::Compiler& cc, EmitVariant& variant)
+      : ir_(ir), cc_(cc), v_(variant), layout_(RuntimeLayout()), gp_(ir.size()), xmm_(ir.size()) {}
+
+  asmjit::Error Run();
+  const std::string& unsupported() const { return unsupported_; }
+
+ private:
+  const IrIns& I(IrRef r) const { return ir_[r]; }
+  bool IsConst(IrRef r) const { return r != kNoRef && I(r).op == IrOp::kConst; }
+
+  // The register holding an int/bool/pointer value; constants are materialised at use.
+  x86::Gp G(IrRef r) {
+    if (IsConst(r)) {
+      x86::Gp t = cc_.newInt64();
+      v_.MovImm(cc_, t, static_cast<uint64_t>(I(r).imm));
+      return t;
+    }
+    return gp_[r];
+  }
+  x86::Xmm X(IrRef r) {
+    if (IsConst(r)) {
+      auto it = float_consts_.find(r);
+      if (it != float_consts_.end()) return it->second;
+      x86::Xmm t = cc_.newXmmSd();
+      x86::Gp g = cc_.newInt64();
+      v_.MovImm(cc_, g, static_cast<uint64_t>(I(r).imm));
+      cc_.movq(t, g);
+      return t;
+    }
+    return xmm_[r];
+  }
+  x86::Gp NewGp(IrRef r) { return gp_[r] = cc_.newInt64(); }
+  x86::Xmm NewXmm(IrRef r) { return xmm_[r] = cc_.newXmmSd(); }
+
+  Label Exit(uint32_t snap) {
+    auto it = exits_.find(snap);
+    if (it != exits_.end()) return it->second;
+    Label l = cc_.newLabel();
+    exits_.emplace(snap, l);
+    exit_order_.push_back(snap);
+    return l;
+  }
+
+  // Guard `value_tag == tag` for a tag byte at `mem`.
+  void GuardTag(const x86::Mem& mem, Tag tag, uint32_t snap) {
+    x86::Mem m = mem;
+    m.setSize(1);
+    cc_.cmp(m, static_cast<uint8_t>(tag));
+    cc_.jne(Exit(snap));
+  }
+  // Loads a payload at `mem` into the register class of `type`.
+  void LoadPayload(IrRef r, Tag type, const x86::Mem& mem) {
+    x86::Mem m = mem;
+    if (type == Tag::kFloat) {
+      m.setSize(8);
+      cc_.movsd(NewXmm(r), m);
+    } else if (HasStorage(type)) {
+      m.setSize(8);
+      cc_.mov(NewGp(r), m);
+    }
+  }
+  // Stores value `r` (or nil when kNoRef) as a full Value (tag byte + payload) at `mem`.
+  void StoreValue(const x86::Mem& mem, IrRef r) {
+    const Tag type = r == kNoRef ? Tag::kNil : I(r).type;
+    x86::Mem tag = mem;
+    tag.setSize(1);
+    cc_.mov(tag, static_cast<uint8_t>(type));
+    x86::Mem payload = mem.cloneAdjusted(layout_.value_payload);
+    payload.setSize(8);
+    if (type == Tag::kNil) {
+      cc_.mov(payload, 0);
+    } else if (IsConst(r)) {
+      const int64_t bits = I(r).imm;
+      if (FitsClean32(bits)) {
+        cc_.mov(payload, static_cast<int32_t>(bits));
+      } else {
+        x86::Gp t = cc_.newInt64();
+        v_.MovImm(cc_, t, static_cast<uint64_t>(bits));
+        cc_.mov(payload, t);
+      }
+    } else if (type == Tag::kFloat) {
+      cc_.movsd(payload, xmm_[r]);
+    } else {
+      cc_.mov(payload, gp_[r]);
+    }
+  }
+
+  void IntBinary(IrRef r, const IrIns& ins);
+  void FloatBinary(IrRef r, const IrIns& ins);
+  void GuardInt(const IrIns& ins);
+  void GuardFloat(const IrIns& ins);
+  void Lower(IrRef r);
+
+  const TraceIr& ir_;
+  x86::Compiler& cc_;
+  EmitVariant& v_;
+  const Layout& layout_;
+  std::vector<x86::Gp> gp_;
+  std::vector<x86::Xmm> xmm_;
+  std::unordered_map<IrRef, x86::Xmm> float_consts_;
+  std::unordered_map<uint32_t, Label> exits_;
+  std::vector<uint32_t> exit_order_;
+  x86::Gp base_, ctx_, budget_, globals_;
+  Label loop_;
+  std::string unsupported_;
+};
+
+void Lowering::IntBinary(IrRef r, const IrIns& ins) {
+  x86::Gp d = NewGp(r);
+  cc_.mov(d, G(ins.a));
+  const bool imm = IsConst(ins.b) && FitsClean32(I(ins.b).imm);
+  const int32_t k = imm ? static_cast<int32_t>(I(ins.b).imm) : 0;
+  switch (ins.op) {
+    case IrOp::kAddI: imm ? cc_.add(d, k) : cc_.add(d, G(ins.b)); break;
+    case IrOp::kSubI: imm ? cc_.sub(d, k) : cc_.sub(d, G(ins.b)); break;
+    case IrOp::kMulI: imm ? cc_.imul(d, d, k) : cc_.imul(d, G(ins.b)); break;
+    case IrOp::kBAnd: imm ? cc_.and_(d, k) : cc_.and_(d, G(ins.b)); break;
+    case IrOp::kBOr: imm ? cc_.or_(d, k) : cc_.or_(d, G(ins.b)); break;
+    case IrOp::kBXor: imm ? cc_.xor_(d, k) : cc_.xor_(d, G(ins.b)); break;
+    case IrOp::kShl:
+      // x86 masks a 64-bit shift count to 0..63, which is the language's rule.
+      if (IsConst(ins.b)) cc_.shl(d, static_cast<uint8_t>(I(ins.b).imm & 63));
+      else cc_.shl(d, G(ins.b).r8());
+      break;
+    case IrOp::kShr:
+      if (IsConst(ins.b)) cc_.sar(d, static_cast<uint8_t>(I(ins.b).imm & 63));
+      else cc_.sar(d, G(ins.b).r8());
+      break;
+    case IrOp::kDivI:
+    case IrOp::kModI: {
+      // The recorder guarded b > 0, so idiv cannot fault.
+      x86::Gp hi = cc_.newInt64();
+      cc_.cqo(hi, d);
+      cc_.idiv(hi, d, G(ins.b));
+      if (ins.op == IrOp::kModI) cc_.mov(d, hi);
+      break;
+    }
+    default: break;
+  }
+}
+
+void Lowering::FloatBinary(IrRef r, const IrIns& ins) {
+  if (ins.op == IrOp::kModF) {
+    asmjit::InvokeNode* call;
+    x86::Gp fn = cc_.newIntPtr();
+    double (*fmod_fn)(double, double) = std::fmod;
+    v_.MovImm(cc_, fn, reinterpret_cast<uint64_t>(fmod_fn));
+    cc_.invoke(&call, fn, asmjit::FuncSignatureT<double, double, double>());
+    call->setArg(0, X(ins.a));
+    call->setArg(1, X(ins.b));
+    call->setRet(0, NewXmm(r));
+    return;
+  }
+  x86::Xmm d = NewXmm(r);
+  cc_.movsd(d, X(ins.a));
+  x86::Xmm b = X(ins.b);
+  switch (ins.op) {
+    case IrOp::kAddF: cc_.addsd(d, b); break;
+    case IrOp::kSubF: cc_.subsd(d, b); break;
+    case IrOp::kMulF: cc_.mulsd(d, b); break;
+    case IrOp::kDivF: cc_.divsd(d, b); break;
+    default: break;
+  }
+}
+
+void Lowering::GuardInt(const IrIns& ins) {
+  IrRef a = ins.a, b = ins.b;
+  Cond c = ins.cond;
+  // Keep a constant on the right, where cmp takes an immediate.
+  if (IsConst(a) && !IsConst(b)) {
+    std::swap(a, b);
+    switch (c) {
+      case Cond::kLt: c = Cond::kGt; break;
+      case Cond::kLe: c = Cond::kGe; break;
+      case Cond::kGt: c = Cond::kLt; break;
+      case Cond::kGe: c = Cond::kLe; break;
+      case Cond::kULt: c = Cond::kULt; break;  // not produced with a constant left side
+      default: break;
+    }
+  }
+  if (IsConst(b) && FitsClean32(I(b).imm)) {
+    cc_.cmp(G(a), static_cast<int32_t>(I(b).imm));
+  } else {
+    cc_.cmp(G(a), G(b));
+  }
+  Label exit = Exit(ins.snap);
+  switch (c) {  // leave when the condition does not hold
+    case Cond::kEq: cc_.jne(exit); break;
+    case Cond::kNe: cc_.je(exit); break;
+    case Cond::kLt: cc_.jge(exit); break;
+    case Cond::kLe: cc_.jg(exit); break;
+    case Cond::kGt: cc_.jle(exit); break;
+    case Cond::kGe: cc_.jl(exit); break;
+    case Cond::kULt: cc_.jae(exit); break;
+  }
+}
+
+void Lowering::GuardFloat(const IrIns& ins) {
+  x86::Xmm a = X(ins.a), b = X(ins.b);
+  Label exit = Exit(ins.snap);
+  // ucomisd sets ZF, PF and CF when either side is NaN: every ordered condition fails.
+  switch (ins.cond) {
+    case Cond::kLt: cc_.ucomisd(b, a); cc_.jbe(exit); break;   // b > a
+    case Cond::kLe: cc_.ucomisd(b, a); cc_.jb(exit); break;    // b >= a
+    case Cond::kGt: cc_.ucomisd(a, b); cc_.jbe(exit); break;
+    case Cond::kGe: cc_.ucomisd(a, b); cc_.jb(exit); break;
+    case Cond::kEq:
+      cc_.ucomisd(a, b);
+      cc_.jp(exit);
+      cc_.jne(exit);
+      break;
+    case Cond::kNe: {
+      Label ok = cc_.newLabel();
+      cc_.ucomisd(a, b);
+      cc_.jp(ok);
+      cc_.je(exit);
+      cc_.bind(ok);
+      break;
+    }
+    case Cond::kULt: unsupported_ = "unsigned float guard"; break;
+  }
+}
+
+void Lowering::Lower(IrRef r) {
+  const IrIns& ins = I(r);
+  const int32_t payload = layout_.value_payload;
+  switch (ins.op) {
+    case IrOp::kConst:
+      // Float constants live in a register for the whole trace (they are usually loop
+      // invariants); integers become immediates or are materialised where used.
+      if (ins.type == Tag::kFloat) {
+        x86::Xmm x = cc_.newXmmSd();
+        x86::Gp g = cc_.newInt64();
+        v_.MovImm(cc_, g, static_cast<uint64_t>(ins.imm));
+        cc_.movq(x, g);
+        float_consts_.emplace(r, x);
+      }
+      break;
+    case IrOp::kSLoad: {
+      x86::Mem slot = x86::ptr(base_, static_cast<int32_t>(ins.imm));
+      GuardTag(slot, ins.type, ins.snap);
+      LoadPayload(r, ins.type, slot.cloneAdjusted(payload));
+      break;
+    }
+    case IrOp::kGLoad: {
+      x86::Mem g = x86::ptr(globals_, static_cast<int32_t>(ins.imm * layout_.value_size));
+      GuardTag(g, ins.type, ins.snap);
+      LoadPayload(r, ins.type, g.cloneAdjusted(payload));
+      break;
+    }
+    case IrOp::kGStore:
+      StoreValue(x86::ptr(globals_, static_cast<int32_t>(ins.imm * layout_.value_size)), ins.a);
+      break;
+    case IrOp::kAddI: case IrOp::kSubI: case IrOp::kMulI: case IrOp::kDivI: case IrOp::kModI:
+    case IrOp::kBAnd: case IrOp::kBOr: case IrOp::kBXor: case IrOp::kShl: case IrOp::kShr:
+      IntBinary(r, ins);
+      break;
+    case IrOp::kNegI: {
+      x86::Gp d = NewGp(r);
+      cc_.mov(d, G(ins.a));
+      cc_.neg(d);
+      break;
+    }
+    case IrOp::kBNot: {
+      x86::Gp d = NewGp(r);
+      cc_.mov(d, G(ins.a));
+      cc_.not_(d);
+      break;
+    }
+    case IrOp::kAddF: case IrOp::kSubF: case IrOp::kMulF: case IrOp::kDivF: case IrOp::kModF:
+      FloatBinary(r, ins);
+      break;
+    case IrOp::kNegF: {
+      x86::Gp g = cc_.newInt64();
+      x86::Xmm mask = cc_.newXmmSd();
+      v_.MovImm(cc_, g, 0x8000000000000000ull);
+      cc_.movq(mask, g);
+      x86::Xmm d = NewXmm(r);
+      cc_.movapd(d, X(ins.a));
+      cc_.xorpd(d, mask);
+      break;
+    }
+    case IrOp::kSqrtF:
+      cc_.sqrtsd(NewXmm(r), X(ins.a));
+      break;
+    case IrOp::kConvIF: {
+      x86::Xmm d = NewXmm(r);
+      cc_.xorps(d, d);  // no false dependency on the register's old contents
+      cc_.cvtsi2sd(d, G(ins.a));
+      break;
+    }
+    case IrOp::kGuardI:
+      GuardInt(ins);
+      break;
+    case IrOp::kGuardF:
+      GuardFloat(ins);
+      break;
+    case IrOp::kGuardFuel: {
+      // Leave while one step of budget is still there: the interpreter then takes the
+      // back-edge itself and runs its safepoint (fuel, deadline, collection) exactly.
+      x86::Gp left = cc_.newInt64();
+      cc_.mov(left, x86::qword_ptr(budget_));
+      cc_.cmp(left, 1);
+      cc_.jle(Exit(ins.snap));
+      cc_.dec(left);
+      cc_.mov(x86::qword_ptr(budget_), left);
+      break;
+    }
+    case IrOp::kALen: {
+      x86::Gp d = NewGp(r);
+      cc_.mov(d.r32(), x86::dword_ptr(G(ins.a), layout_.array_size));  // zero-extends
+      break;
+    }
+    case IrOp::kALoad:
+    case IrOp::kAStore: {
+      x86::Gp items = cc_.newIntPtr();
+      cc_.mov(items, x86::qword_ptr(G(ins.a), layout_.array_items));
+      x86::Mem elem;
+      if (IsConst(ins.b)) {
+        elem = x86::ptr(items, static_cast<int32_t>(I(ins.b).imm * layout_.value_size));
+      } else {
+        elem = x86::ptr(items, G(ins.b), 4);  // Value is 16 bytes
+      }
+      if (ins.op == IrOp::kALoad) {
+        GuardTag(elem, ins.type, ins.snap);
+        LoadPayload(r, ins.type, elem.cloneAdjusted(payload));
+      } else {
+        StoreValue(elem, ins.c);
+      }
+      break;
+    }
+    case IrOp::kFRef: {
+      x86::Gp map = G(ins.a);
+      Label exit = Exit(ins.snap);
+      cc_.cmp(x86::dword_ptr(map, layout_.map_used), static_cast<int32_t>(ins.imm));
+      cc_.jbe(exit);
+      x86::Gp e = NewGp(r);
+      cc_.mov(e, x86::qword_ptr(map, layout_.map_entries));
+      cc_.add(e, static_cast<int32_t>(ins.imm * layout_.entry_size));
+      GuardTag(x86::ptr(e, layout_.entry_key), Tag::kString, ins.snap);
+      cc_.cmp(x86::qword_ptr(e, layout_.entry_key + payload), G(ins.b));
+      cc_.jne(exit);
+      break;
+    }
+    case IrOp::kFLoad: {
+      x86::Mem value = x86::ptr(G(ins.a), layout_.entry_value);
+      GuardTag(value, ins.type, ins.snap);
+      LoadPayload(r, ins.type, value.cloneAdjusted(payload));
+      break;
+    }
+    case IrOp::kFStore:
+      StoreValue(x86::ptr(G(ins.a), layout_.entry_value), ins.b);
+      break;
+    case IrOp::kCallAlloc: {
+      asmjit::InvokeNode* call;
+      x86::Gp fn = cc_.newIntPtr();
+      v_.MovImm(cc_, fn, static_cast<uint64_t>(ins.imm));
+      cc_.invoke(&call, fn,
+                 asmjit::FuncSignatureT<uint64_t, void*, uint64_t, uint64_t>());
+      call->setArg(0, ctx_);
+      call->setArg(1, ins.a == kNoRef ? x86::Gp(cc_.newInt64()) : G(ins.a));
+      call->setArg(2, ins.b == kNoRef ? x86::Gp(cc_.newInt64()) : G(ins.b));
+      x86::Gp result = NewGp(r);
+      call->setRet(0, result);
+      cc_.test(result, result);
+      cc_.jz(Exit(ins.snap));
+      break;
+    }
+    case IrOp::kLoop:
+      // PHIs follow the marker: each gets its own register, set from its entry value.
+      for (IrRef p = r + 1; p < ir_.size(); ++p) {
+        if (I(p).op != IrOp::kPhi) continue;
+        if (I(p).type == Tag::kFloat) {
+          cc_.movsd(NewXmm(p), X(I(p).a));
+        } else if (HasStorage(I(p).type)) {
+          cc_.mov(NewGp(p), G(I(p).a));
+        }
+      }
+      cc_.bind(loop_);
+      break;
+    case IrOp::kPhi:
+      break;  // set up at kLoop, updated at the back-edge
+    case IrOp::kNop:
+      break;
+    case IrOp::kCount:
+      break;
+  }
+}
+
+asmjit::Error Lowering::Run() {
+  asmjit::FuncNode* fn = cc_.addFunc(asmjit::FuncSignatureT<uint32_t, void*, void*>());
+  base_ = cc_.newIntPtr("base");
+  ctx_ = cc_.newIntPtr("ctx");
+  fn->setArg(0, base_);
+  fn->setArg(1, ctx_);
+  budget_ = cc_.newIntPtr("budget");
+  globals_ = cc_.newIntPtr("globals");
+  cc_.mov(budget_, x86::qword_ptr(ctx_, layout_.ctx_budget));
+  cc_.mov(globals_, x86::qword_ptr(ctx_, layout_.ctx_globals));
+  loop_ = cc_.newLabel();
+
+  for (IrRef r = 0; r < ir_.size(); ++r) {
+    Lower(r);
+    if (!unsupported_.empty()) return asmjit::kErrorInvalidState;
+  }
+  if (ir_.loop() != kNoRef) {
+    // Back-edge: every PHI takes its value from this iteration, through temporaries so
+    // that PHIs reading each other see the old values (a parallel move).
+    std::vector<std::pair<IrRef, asmjit::Operand>> moves;
+    for (IrRef p = ir_.loop() + 1; p < ir_.size(); ++p) {
+      const IrIns& phi = I(p);
+      if (phi.op != IrOp::kPhi || !HasStorage(phi.type) || phi.b == kNoRef) continue;
+      if (phi.type == Tag::kFloat) {
+        x86::Xmm t = cc_.newXmmSd();
+        cc_.movsd(t, X(phi.b));
+        moves.emplace_back(p, t);
+      } else {
+        x86::Gp t = cc_.newInt64();
+        cc_.mov(t, G(phi.b));
+        moves.emplace_back(p, t);
+      }
+    }
+    for (auto& [p, t] : moves) {
+      if (I(p).type == Tag::kFloat) {
+        cc_.movsd(xmm_[p], t.as<x86::Xmm>());
+      } else {
+        cc_.mov(gp_[p], t.as<x86::Gp>());
+      }
+    }
+    v_.Pad(cc_);
+    cc_.jmp(loop_);
+  } else {
+    // A trace without a loop ends at its last snapshot.
+    x86::Gp zero = cc_.newUInt32();
+    cc_.xor_(zero, zero);
+    cc_.ret(zero);
+  }
+
+  // Exit stubs: write the snapshot's slots, return its index.
+  for (size_t i = 0; i < exit_order_.size(); ++i) {
+    const uint32_t snap = exit_order_[i];
+    cc_.bind(exits_.at(snap));
+    for (const SnapEntry& e : ir_.snapshots()[snap].entries) {
+      StoreValue(x86::ptr(base_, e.slot), e.ref);
+    }
+    x86::Gp index = cc_.newUInt32();
+    cc_.mov(index, snap);
+    cc_.ret(index);
+  }
+  cc_.endFunc();
+  return cc_.finalize();
+}
+
+}  // namespace
+
+std::variant<CompiledTrace, EmitFailure> CompileTrace(const TraceIr& ir, CodeArena& arena) {
+  std::string unsupported;
+  auto result = EmitAndPublish(arena, [&](asmjit::CodeHolder& code, EmitVariant& variant) {
+    x86::Compiler cc(&code);
+    Lowering lowering(ir, cc, variant);
+    asmjit::Error err = lowering.Run();
+    unsupported = lowering.unsupported();
+    return err;
+  });
+  if (auto* failure = std::get_if<EmitFailure>(&result)) {
+    if (!unsupported.empty()) failure->message = "unsupported in the backend: " + unsupported;
+    return *failure;
+  }
+  const PublishedCode& code = std::get<PublishedCode>(result);
+  CompiledTrace t;
+  t.entry = reinterpret_cast<TraceEntry>(code.code);
+  t.block = code.code;
+  t.code_size = code.size;
+  t.attempts = code.attempts;
+  return t;
+}
+
+}  // namespace trinity::jit

@@ -1,0 +1,28 @@
+// The x86-64 backend: lowers a trace's IR to machine code through asmjit's Compiler
+// (whose register allocator assigns the SSA values), with one exit stub per snapshot that
+// writes the snapshot's values back to the frame and returns the snapshot's index.
+// Everything target-specific of the JIT lives behind this header.
+#pragma once
+
+#include <string>
+#include <variant>
+
+#include "jit/code_arena.h"
+#include "jit/ir.h"
+#include "jit/safe_emit.h"
+#include "jit/trace_abi.h"
+
+namespace trinity::jit {
+
+struct CompiledTrace {
+  TraceEntry entry = nullptr;
+  uint8_t* block = nullptr;  // to release it from the arena
+  size_t code_size = 0;
+  int attempts = 0;          // emissions until the code passed the byte scan
+};
+
+// Compiles `ir` (after its passes) into `arena`. Failure (a construct the backend does
+// not support, a full arena, code that kept containing forbidden bytes) aborts the trace.
+std::variant<CompiledTrace, EmitFailure> CompileTrace(const TraceIr& ir, CodeArena& arena);
+
+}  // namespace trinity::jit
