@@ -13,6 +13,7 @@ bool HasEffect(IrOp op) {
     case IrOp::kAStore: case IrOp::kFStore: case IrOp::kCallAlloc: case IrOp::kLoop:
     // Loads that guard a type leave the trace when the type differs: keep them.
     case IrOp::kSLoad: case IrOp::kGLoad: case IrOp::kALoad: case IrOp::kFRef: case IrOp::kFLoad:
+    case IrOp::kPLoad:
       return true;
     default:
       return false;
@@ -45,9 +46,7 @@ size_t EliminateDeadCode(TraceIr& ir) {
           changed = true;
         }
       }
-      if (ins.op == IrOp::kGuardI || ins.op == IrOp::kGuardF || ins.op == IrOp::kGuardFuel ||
-          ins.op == IrOp::kSLoad || ins.op == IrOp::kGLoad || ins.op == IrOp::kALoad ||
-          ins.op == IrOp::kFRef || ins.op == IrOp::kFLoad || ins.op == IrOp::kCallAlloc) {
+      if (UsesSnapshot(ins.op)) {
         if (ins.snap < snap_used.size() && !snap_used[ins.snap]) {
           snap_used[ins.snap] = true;
           for (const SnapEntry& e : ir.snapshots()[ins.snap].entries) {

@@ -33,6 +33,17 @@ const char* IrOpName(IrOp op) {
   return kNames[static_cast<int>(op)];
 }
 
+bool UsesSnapshot(IrOp op) {
+  switch (op) {
+    case IrOp::kSLoad: case IrOp::kGLoad: case IrOp::kPLoad: case IrOp::kGuardI:
+    case IrOp::kGuardF: case IrOp::kGuardFuel: case IrOp::kALoad: case IrOp::kFRef:
+    case IrOp::kFLoad: case IrOp::kCallAlloc:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool IsFloatType(Tag t) { return t == Tag::kFloat; }
 bool HasStorage(Tag t) { return t != Tag::kNil; }
 
@@ -72,19 +83,29 @@ std::string TraceIr::ToString() const {
         n += std::snprintf(line + n, sizeof line - n, " %lld", static_cast<long long>(i.imm));
       }
     } else if (i.op == IrOp::kSLoad || i.op == IrOp::kGLoad || i.op == IrOp::kGStore ||
-               i.op == IrOp::kFRef || i.op == IrOp::kCallAlloc) {
+               i.op == IrOp::kFRef || i.op == IrOp::kCallAlloc || i.op == IrOp::kPLoad) {
       n += std::snprintf(line + n, sizeof line - n, " #%lld", static_cast<long long>(i.imm));
     }
-    if (i.op == IrOp::kGuardI || i.op == IrOp::kGuardF) {
+    if (i.op == IrOp::kGuardI || i.op == IrOp::kGuardF || i.op == IrOp::kSetI ||
+        i.op == IrOp::kSetF) {
       n += std::snprintf(line + n, sizeof line - n, " %s", CondName(i.cond));
     }
-    if (i.op == IrOp::kGuardI || i.op == IrOp::kGuardF || i.op == IrOp::kGuardFuel ||
-        i.op == IrOp::kSLoad || i.op == IrOp::kGLoad || i.op == IrOp::kALoad ||
-        i.op == IrOp::kFRef || i.op == IrOp::kFLoad || i.op == IrOp::kCallAlloc) {
+    if (UsesSnapshot(i.op)) {
       n += std::snprintf(line + n, sizeof line - n, " snap %u", i.snap);
     }
     out.append(line, static_cast<size_t>(n));
     out += '\n';
+  }
+  for (uint32_t i = 0; i < snaps_.size(); ++i) {
+    const Snapshot& s = snaps_[i];
+    int n = std::snprintf(line, sizeof line, "snap %u: fn %u pc %u%s frames %zu {", i, s.function,
+                          s.resume_pc, s.at_loop_edge ? " edge" : "", s.frames.size());
+    out.append(line, static_cast<size_t>(n));
+    for (const SnapEntry& e : s.entries) {
+      n = std::snprintf(line, sizeof line, " %d=%04u", e.slot / 16, e.ref);
+      out.append(line, static_cast<size_t>(n));
+    }
+    out += " }\n";
   }
   return out;
 }

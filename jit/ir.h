@@ -45,6 +45,11 @@ const char* CondName(Cond c);
   X(GuardI, "rr", "a cond b (ints, bools, pointers)")                                 \
   X(GuardF, "rr", "a cond b (floats; unordered makes every cond but ne false)")       \
   X(GuardFuel, "--", "budget left for one more step, then take it")                   \
+  /* comparisons to a bool value */                                                    \
+  X(SetI, "rr", "bool(a cond b) for ints, bools, pointers")                           \
+  X(SetF, "rr", "bool(a cond b) for floats, false when unordered but ne")             \
+  /* a Value at a fixed address (a capture of a guarded closure) */                    \
+  X(PLoad, "-i", "load the Value at address imm, guard its tag == type")              \
   /* arrays */                                                                         \
   X(ALen, "r-", "size of array a")                                                    \
   X(ALoad, "rr", "a.items[b], guard its tag == type (bounds guarded before)")         \
@@ -54,7 +59,7 @@ const char* CondName(Cond c);
   X(FLoad, "r-", "value of entry a, guard its tag == type")                           \
   X(FStore, "rr", "entry a value = b")                                                \
   /* a call of a runtime helper that cannot throw: imm = helper id */                  \
-  X(CallAlloc, "rr", "helper imm(a, b): may allocate; false result exits")          \
+  X(CallAlloc, "rrr", "helper imm(ctx, a, b, c): may allocate; 0 exits")           \
   /* loop structure */                                                                 \
   X(Loop, "--", "the body after this repeats")                                        \
   X(Phi, "rr", "loop-carried value: a on entry, b from the previous iteration")
@@ -119,6 +124,9 @@ class TraceIr {
   std::vector<Snapshot> snaps_;
   IrRef loop_ = kNoRef;
 };
+
+// Instructions that can leave the trace through their snapshot.
+bool UsesSnapshot(IrOp op);
 
 bool IsFloatType(Tag t);
 bool HasStorage(Tag t);  // nil needs no register

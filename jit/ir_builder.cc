@@ -46,7 +46,8 @@ bool IrBuilder::Pure(IrOp op) {
     case IrOp::kModI: case IrOp::kNegI: case IrOp::kBAnd: case IrOp::kBOr: case IrOp::kBXor:
     case IrOp::kShl: case IrOp::kShr: case IrOp::kBNot: case IrOp::kAddF: case IrOp::kSubF:
     case IrOp::kMulF: case IrOp::kDivF: case IrOp::kModF: case IrOp::kNegF: case IrOp::kSqrtF:
-    case IrOp::kConvIF: case IrOp::kGuardI: case IrOp::kGuardF:
+    case IrOp::kConvIF: case IrOp::kGuardI: case IrOp::kGuardF: case IrOp::kSetI:
+    case IrOp::kSetF:
       return true;
     default:
       return false;
@@ -54,8 +55,9 @@ bool IrBuilder::Pure(IrOp op) {
 }
 
 bool IrBuilder::Load(IrOp op) {
+  // PLoad reads a closure's captures, which nothing in a trace writes.
   return op == IrOp::kALen || op == IrOp::kALoad || op == IrOp::kFRef || op == IrOp::kFLoad ||
-         op == IrOp::kGLoad || op == IrOp::kSLoad;
+         op == IrOp::kGLoad || op == IrOp::kSLoad || op == IrOp::kPLoad;
 }
 
 bool IrBuilder::Reads(IrOp op, MemoryClass c) {

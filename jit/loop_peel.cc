@@ -90,10 +90,7 @@ std::variant<TraceIr, std::string> PeelLoop(const RecordedIteration& rec, FoldOp
       continue;
     }
     IrIns copy = Substituted(ins, body);
-    if (ins.snap < in.snapshots().size() &&
-        (ins.op == IrOp::kGuardI || ins.op == IrOp::kGuardF || ins.op == IrOp::kGuardFuel ||
-         ins.op == IrOp::kALoad || ins.op == IrOp::kFRef || ins.op == IrOp::kFLoad ||
-         ins.op == IrOp::kGLoad || ins.op == IrOp::kCallAlloc)) {
+    if (ins.snap < in.snapshots().size() && UsesSnapshot(ins.op)) {
       auto [it, fresh] = body_snap.emplace(ins.snap, 0);
       if (fresh) {
         // In the body the frame in memory is stale for every slot the loop writes, so

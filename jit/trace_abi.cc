@@ -29,6 +29,8 @@ Layout Compute() {
   l.entry_value = OffsetOf(e, e.value);
   l.ctx_budget = OffsetOf(c, c.budget);
   l.ctx_globals = OffsetOf(c, c.globals);
+  l.ctx_safepoint_due = OffsetOf(c, c.safepoint_due);
+  l.ctx_stress = OffsetOf(c, c.stress_countdown);
   return l;
 }
 

@@ -20,12 +20,17 @@ struct TraceContext {
   // through the guard after the call, and the interpreter re-executes the instruction,
   // which raises the trap itself.
   uint32_t helper_failed = 0;
+  // Set by an allocating helper when the heap wants the interpreter's safepoint (a
+  // collection, or allocation to charge as fuel): the next fuel guard leaves the trace.
+  uint8_t safepoint_due = 0;
+  // Testing (JitOptions::stress_exits): every guard counts this down and fails at zero.
+  int32_t stress_countdown = 0;
 };
 
 using TraceEntry = uint32_t (*)(Value* base, TraceContext* ctx);
 
-// A helper with up to two integer or pointer arguments; 0 means "exit the trace".
-using TraceHelper = uint64_t (*)(TraceContext* ctx, uint64_t a, uint64_t b);
+// A helper with up to three integer or pointer arguments; 0 means "exit the trace".
+using TraceHelper = uint64_t (*)(TraceContext* ctx, uint64_t a, uint64_t b, uint64_t c);
 
 // Layout facts the emitted code relies on, computed from the runtime's own structures.
 struct Layout {
@@ -40,6 +45,8 @@ struct Layout {
   int32_t entry_value;
   int32_t ctx_budget;
   int32_t ctx_globals;
+  int32_t ctx_safepoint_due;
+  int32_t ctx_stress;
 };
 const Layout& RuntimeLayout();
 

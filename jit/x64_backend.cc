@@ -28,8 +28,9 @@ double DoubleOf(int64_t bits) {
 
 class Lowering {
  public:
-  Lowering(const TraceIr& ir, x86::Compiler& cc, EmitVariant& variant)
-      : ir_(ir), cc_(cc), v_(variant), layout_(RuntimeLayout()), gp_(ir.size()), xmm_(ir.size()) {}
+  Lowering(const TraceIr& ir, x86::Compiler& cc, EmitVariant& variant, BackendOptions options)
+      : ir_(ir), cc_(cc), v_(variant), options_(options), layout_(RuntimeLayout()), gp_(ir.size()),
+        xmm_(ir.size()) {}
 
   asmjit::Error Run();
   const std::string& unsupported() const { return unsupported_; }
@@ -124,6 +125,7 @@ class Lowering {
   const TraceIr& ir_;
   x86::Compiler& cc_;
   EmitVariant& v_;
+  BackendOptions options_;
   const Layout& layout_;
   std::vector<x86::Gp> gp_;
   std::vector<x86::Xmm> xmm_;
@@ -131,6 +133,7 @@ class Lowering {
   std::unordered_map<uint32_t, Label> exits_;
   std::vector<uint32_t> exit_order_;
   x86::Gp base_, ctx_, budget_, globals_;
+  bool allocates_ = false;  // the trace calls helpers that may allocate
   Label loop_;
   std::string unsupported_;
 };
@@ -171,13 +174,15 @@ void Lowering::IntBinary(IrRef r, const IrIns& ins) {
 
 void Lowering::FloatBinary(IrRef r, const IrIns& ins) {
   if (ins.op == IrOp::kModF) {
+    // Operands first: anything emitted after invoke() runs after the call.
+    x86::Xmm a = X(ins.a), b = X(ins.b);
     asmjit::InvokeNode* call;
     x86::Gp fn = cc_.newIntPtr();
     double (*fmod_fn)(double, double) = std::fmod;
     v_.MovImm(cc_, fn, reinterpret_cast<uint64_t>(fmod_fn));
     cc_.invoke(&call, fn, asmjit::FuncSignatureT<double, double, double>());
-    call->setArg(0, X(ins.a));
-    call->setArg(1, X(ins.b));
+    call->setArg(0, a);
+    call->setArg(1, b);
     call->setRet(0, NewXmm(r));
     return;
   }
@@ -254,6 +259,10 @@ void Lowering::GuardFloat(const IrIns& ins) {
 void Lowering::Lower(IrRef r) {
   const IrIns& ins = I(r);
   const int32_t payload = layout_.value_payload;
+  if (options_.stress_exits && UsesSnapshot(ins.op)) {
+    cc_.dec(x86::dword_ptr(ctx_, layout_.ctx_stress));
+    cc_.jz(Exit(ins.snap));
+  }
   switch (ins.op) {
     case IrOp::kConst:
       // Float constants live in a register for the whole trace (they are usually loop
@@ -325,9 +334,69 @@ void Lowering::Lower(IrRef r) {
     case IrOp::kGuardF:
       GuardFloat(ins);
       break;
+    case IrOp::kSetI:
+    case IrOp::kSetF: {
+      x86::Gp d = NewGp(r);
+      x86::Gp flag = cc_.newGpb();
+      Label done = cc_.newLabel();
+      cc_.xor_(d.r32(), d.r32());
+      if (ins.op == IrOp::kSetI) {
+        if (IsConst(ins.b) && FitsClean32(I(ins.b).imm)) {
+          cc_.cmp(G(ins.a), static_cast<int32_t>(I(ins.b).imm));
+        } else {
+          cc_.cmp(G(ins.a), G(ins.b));
+        }
+        switch (ins.cond) {
+          case Cond::kEq: cc_.sete(flag); break;
+          case Cond::kNe: cc_.setne(flag); break;
+          case Cond::kLt: cc_.setl(flag); break;
+          case Cond::kLe: cc_.setle(flag); break;
+          case Cond::kGt: cc_.setg(flag); break;
+          case Cond::kGe: cc_.setge(flag); break;
+          case Cond::kULt: cc_.setb(flag); break;
+        }
+        cc_.movzx(d.r32(), flag);
+      } else {
+        x86::Xmm a = X(ins.a), b = X(ins.b);
+        // Unordered operands: every comparison is false except ne.
+        switch (ins.cond) {
+          case Cond::kLt: cc_.ucomisd(b, a); cc_.seta(flag); cc_.movzx(d.r32(), flag); break;
+          case Cond::kLe: cc_.ucomisd(b, a); cc_.setae(flag); cc_.movzx(d.r32(), flag); break;
+          case Cond::kGt: cc_.ucomisd(a, b); cc_.seta(flag); cc_.movzx(d.r32(), flag); break;
+          case Cond::kGe: cc_.ucomisd(a, b); cc_.setae(flag); cc_.movzx(d.r32(), flag); break;
+          case Cond::kEq:
+            cc_.ucomisd(a, b);
+            cc_.jp(done);
+            cc_.sete(flag);
+            cc_.movzx(d.r32(), flag);
+            break;
+          case Cond::kNe:
+            cc_.mov(d.r32(), 1);
+            cc_.ucomisd(a, b);
+            cc_.jp(done);
+            cc_.setne(flag);
+            cc_.movzx(d.r32(), flag);
+            break;
+          case Cond::kULt: unsupported_ = "unsigned float comparison"; break;
+        }
+      }
+      cc_.bind(done);
+      break;
+    }
+    case IrOp::kPLoad: {
+      x86::Gp addr = cc_.newIntPtr();
+      v_.MovImm(cc_, addr, static_cast<uint64_t>(ins.imm));
+      GuardTag(x86::ptr(addr), ins.type, ins.snap);
+      LoadPayload(r, ins.type, x86::ptr(addr, payload));
+      break;
+    }
     case IrOp::kGuardFuel: {
       // Leave while one step of budget is still there: the interpreter then takes the
       // back-edge itself and runs its safepoint (fuel, deadline, collection) exactly.
+      if (allocates_) {
+        cc_.cmp(x86::byte_ptr(ctx_, layout_.ctx_safepoint_due), 0);
+        cc_.jne(Exit(ins.snap));
+      }
       x86::Gp left = cc_.newInt64();
       cc_.mov(left, x86::qword_ptr(budget_));
       cc_.cmp(left, 1);
@@ -349,7 +418,11 @@ void Lowering::Lower(IrRef r) {
       if (IsConst(ins.b)) {
         elem = x86::ptr(items, static_cast<int32_t>(I(ins.b).imm * layout_.value_size));
       } else {
-        elem = x86::ptr(items, G(ins.b), 4);  // Value is 16 bytes
+        // x86 scales an index by at most 8: index * 2 * 8 addresses 16-byte Values.
+        static_assert(sizeof(Value) == 16);
+        x86::Gp twice = cc_.newInt64();
+        cc_.lea(twice, x86::ptr(G(ins.b), G(ins.b)));
+        elem = x86::ptr(items, twice, 3);
       }
       if (ins.op == IrOp::kALoad) {
         GuardTag(elem, ins.type, ins.snap);
@@ -382,14 +455,29 @@ void Lowering::Lower(IrRef r) {
       StoreValue(x86::ptr(G(ins.a), layout_.entry_value), ins.b);
       break;
     case IrOp::kCallAlloc: {
-      asmjit::InvokeNode* call;
+      // Arguments are computed before the call node: code emitted after invoke() would
+      // run after the call. Floats travel as their bits in a general register.
+      auto arg = [&](IrRef x) -> x86::Gp {
+        x86::Gp g = cc_.newInt64();
+        if (x == kNoRef || !HasStorage(I(x).type)) {
+          cc_.xor_(g.r32(), g.r32());
+        } else if (I(x).type == Tag::kFloat && !IsConst(x)) {
+          cc_.movq(g, xmm_[x]);
+        } else {
+          cc_.mov(g, G(x));
+        }
+        return g;
+      };
+      x86::Gp a0 = arg(ins.a), a1 = arg(ins.b), a2 = arg(ins.c);
       x86::Gp fn = cc_.newIntPtr();
       v_.MovImm(cc_, fn, static_cast<uint64_t>(ins.imm));
+      asmjit::InvokeNode* call;
       cc_.invoke(&call, fn,
-                 asmjit::FuncSignatureT<uint64_t, void*, uint64_t, uint64_t>());
+                 asmjit::FuncSignatureT<uint64_t, void*, uint64_t, uint64_t, uint64_t>());
       call->setArg(0, ctx_);
-      call->setArg(1, ins.a == kNoRef ? x86::Gp(cc_.newInt64()) : G(ins.a));
-      call->setArg(2, ins.b == kNoRef ? x86::Gp(cc_.newInt64()) : G(ins.b));
+      call->setArg(1, a0);
+      call->setArg(2, a1);
+      call->setArg(3, a2);
       x86::Gp result = NewGp(r);
       call->setRet(0, result);
       cc_.test(result, result);
@@ -428,6 +516,9 @@ asmjit::Error Lowering::Run() {
   cc_.mov(budget_, x86::qword_ptr(ctx_, layout_.ctx_budget));
   cc_.mov(globals_, x86::qword_ptr(ctx_, layout_.ctx_globals));
   loop_ = cc_.newLabel();
+  for (const IrIns& ins : ir_.instructions()) {
+    if (ins.op == IrOp::kCallAlloc) allocates_ = true;
+  }
 
   for (IrRef r = 0; r < ir_.size(); ++r) {
     Lower(r);
@@ -483,11 +574,17 @@ asmjit::Error Lowering::Run() {
 
 }  // namespace
 
-std::variant<CompiledTrace, EmitFailure> CompileTrace(const TraceIr& ir, CodeArena& arena) {
+std::variant<CompiledTrace, EmitFailure> CompileTrace(const TraceIr& ir, CodeArena& arena,
+                                                      BackendOptions options) {
   std::string unsupported;
+  asmjit::StringLogger logger;
   auto result = EmitAndPublish(arena, [&](asmjit::CodeHolder& code, EmitVariant& variant) {
+    if (options.assembly != nullptr) {
+      logger.content().clear();
+      code.setLogger(&logger);
+    }
     x86::Compiler cc(&code);
-    Lowering lowering(ir, cc, variant);
+    Lowering lowering(ir, cc, variant, options);
     asmjit::Error err = lowering.Run();
     unsupported = lowering.unsupported();
     return err;
@@ -496,6 +593,7 @@ std::variant<CompiledTrace, EmitFailure> CompileTrace(const TraceIr& ir, CodeAre
     if (!unsupported.empty()) failure->message = "unsupported in the backend: " + unsupported;
     return *failure;
   }
+  if (options.assembly != nullptr) *options.assembly = logger.data();
   const PublishedCode& code = std::get<PublishedCode>(result);
   CompiledTrace t;
   t.entry = reinterpret_cast<TraceEntry>(code.code);

@@ -21,8 +21,17 @@ struct CompiledTrace {
   int attempts = 0;          // emissions until the code passed the byte scan
 };
 
+struct BackendOptions {
+  // Testing: every instruction that can exit first counts TraceContext::stress_countdown
+  // down and exits at zero, so runs with varying countdowns take every exit.
+  bool stress_exits = false;
+  // Debugging: receives the assembly of the published code.
+  std::string* assembly = nullptr;
+};
+
 // Compiles `ir` (after its passes) into `arena`. Failure (a construct the backend does
 // not support, a full arena, code that kept containing forbidden bytes) aborts the trace.
-std::variant<CompiledTrace, EmitFailure> CompileTrace(const TraceIr& ir, CodeArena& arena);
+std::variant<CompiledTrace, EmitFailure> CompileTrace(const TraceIr& ir, CodeArena& arena,
+                                                      BackendOptions options = {});
 
 }  // namespace trinity::jit

@@ -10,10 +10,12 @@
 #include <cstring>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "runtime/fast_code.h"
 #include "runtime/fast_translate.h"
 #include "runtime/interpreter.h"
+#include "runtime/trace_hooks.h"
 #include "runtime/value_ops.h"
 #ifdef TRINITY_FAST_PROFILE
 #include "runtime/fast_profile.h"
@@ -164,10 +166,17 @@ void FramesToWirePositions(Instance::Impl& vm, const FastModule& fm, const uint8
 #define TRINITY_DISTINCT_TAILS
 #endif
 
+// The FastOp a handler address written into the code stands for (the recording loop
+// dispatches through its own labels).
+FastOp OpOfHandler(const void* handler);
+
 // The loop. Called with `handlers_out` it only reports its handler table (label addresses
 // exist only inside this function) for the translator to write into instructions.
+// `resume` continues a run another instantiation left (kRecord: every instruction is shown
+// to the trace recorder before it runs; see trace_hooks.h).
+template <bool kRecord>
 TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint32_t entry, const Value* args, size_t argc,
-                             const void* const** handlers_out) {
+                             const void* const** handlers_out, const FastResume* resume) {
   static const void* const kHandlers[kFastOpCount] = {
 #define TRINITY_FAST_LABEL(name, mnemonic, operands) &&L_##name,
       TRINITY_FAST_OPS(TRINITY_FAST_LABEL)
@@ -203,7 +212,9 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
        static_cast<uintptr_t>(reinterpret_cast<char*>(fp) - reinterpret_cast<char*>(frames)) > \
    stack_budget_end)
 
-  vm.BeginRun();
+  if (resume == nullptr) vm.BeginRun();
+  TraceEngine* const jit = vm.jit.get();
+  LoopCounter* const loops = jit != nullptr ? jit->loop_table() : nullptr;
   const uint8_t* ip = nullptr;      // the instruction being executed
   Value* base = nullptr;            // the current frame's slot 0
   // The current frame. vm.depth (= fp - frames + 1) is brought up to date only before
@@ -214,6 +225,16 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
 #define F(i) Field(ip, i)
 #define S(i) SlotAt(base, F(i))
 #define KV(i) ConstAt(K, F(i))
+  // Leaves this instantiation for the other one, which resumes at `ip` (the frames are
+  // in the instance, vm.depth brought up to date).
+#define SWITCH_LOOP(to_record)                                                  \
+  do {                                                                          \
+    SYNC_DEPTH();                                                               \
+    vm.fast_resume = FastResume{ip, base};                                      \
+    vm.fast_switch = (to_record) ? FastSwitch::kRecord : FastSwitch::kNormal;   \
+    return Value::Nil();                                                        \
+  } while (0)
+#define CURRENT_STATE() FastState{ip, base, fp->closure}
 #ifdef TRINITY_FAST_PROFILE
 #define DISPATCH()                                   \
   do {                                               \
@@ -221,8 +242,52 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     goto* HandlerAt(ip);                             \
   } while (0)
 #else
-#define DISPATCH() goto* HandlerAt(ip)
+  // While recording, every instruction is shown to the recorder before it runs; the code
+  // holds the normal instantiation's handlers, so this one maps them to its own labels.
+#define DISPATCH()                                                              \
+  do {                                                                          \
+    if constexpr (kRecord) {                                                    \
+      SYNC_DEPTH();                                                             \
+      if (!jit->RecordStep(CURRENT_STATE(), vm.depth)) SWITCH_LOOP(false);      \
+      goto* kHandlers[static_cast<int>(OpOfHandler(HandlerAt(ip)))];            \
+    } else {                                                                    \
+      goto* HandlerAt(ip);                                                      \
+    }                                                                           \
+  } while (0)
 #endif
+  // A taken back-edge at `from` has moved `ip` to the loop header: run the loop's trace,
+  // or count towards recording one. A trace may leave with inlined frames pushed.
+#define BACK_EDGE(from)                                                                   \
+  do {                                                                                    \
+    if constexpr (!kRecord) {                                                             \
+      if (loops != nullptr) {                                                             \
+        LoopCounter& lc_ = loops[TraceEngine::LoopIndex(from)];                           \
+        if (lc_.trace != nullptr && lc_.loop_ip == (from)) {                              \
+          SYNC_DEPTH();                                                                   \
+          FastState s_ = jit->RunTrace(lc_.trace, CURRENT_STATE(), &vm.fuel_budget);      \
+          ip = s_.ip;                                                                     \
+          base = s_.base;                                                                 \
+          fp = frames + vm.depth - 1;                                                     \
+          if (s_.record) SWITCH_LOOP(true);                                               \
+        } else if (--lc_.hot <= 0) {                                                      \
+          SYNC_DEPTH();                                                                   \
+          if (jit->OnHotLoop((from), CURRENT_STATE(), vm.depth)) SWITCH_LOOP(true);       \
+        }                                                                                 \
+      }                                                                                   \
+    }                                                                                     \
+  } while (0)
+  // Back-edges fused with their loop head, while a JIT watches (counting or recording):
+  // the plain back-edge to the head, which then runs as its own instruction, so traces
+  // see (and start at) the same loop header as with the unfused code.
+#define JIT_UNFUSED_BACK_EDGE(head_field)                                         \
+  do {                                                                            \
+    if (kRecord || loops != nullptr) {                                            \
+      const uint8_t* from_ = ip;                                                  \
+      ip += F(head_field);                                                        \
+      BACK_EDGE(from_);                                                           \
+      DISPATCH();                                                                 \
+    }                                                                             \
+  } while (0)
 #define NEXT(name)                       \
   do {                                   \
     ip += kSize<FastOp::k##name>;        \
@@ -253,6 +318,12 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
   } while (0)
 
   try {
+    if (resume != nullptr) {
+      ip = resume->ip;
+      base = resume->base;
+      fp = frames + vm.depth - 1;
+      DISPATCH();
+    }
     if (static_cast<size_t>(stack_end - stack_begin) < argc + 1) {
       ThrowTrap(TrapKind::kStackOverflow, "stack limit of " + std::to_string(vm.options.limits.max_stack_bytes) +
                                               " bytes too small for the call's arguments");
@@ -498,10 +569,13 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
   L_Jump:
     ip += F(0);
     DISPATCH();
-  L_Loop:
+  L_Loop: {
     SAFEPOINT(&S(1));
+    const uint8_t* from = ip;
     ip += F(0);
+    BACK_EDGE(from);
     DISPATCH();
+  }
   L_JumpIfTrue:
     if (S(0).Truthy()) {
       ip += F(1);
@@ -529,14 +603,18 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
   L_LoopIfTrue:
     if (S(0).Truthy()) {
       SAFEPOINT(&S(2));
+      const uint8_t* from = ip;
       ip += F(1);
+      BACK_EDGE(from);
       DISPATCH();
     }
     NEXT(LoopIfTrue);
   L_LoopIfFalse:
     if (!S(0).Truthy()) {
       SAFEPOINT(&S(2));
+      const uint8_t* from = ip;
       ip += F(1);
+      BACK_EDGE(from);
       DISPATCH();
     }
     NEXT(LoopIfFalse);
@@ -786,6 +864,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
 #define TRINITY_LOOP_CMP(Name, op)                                                 \
   L_Loop##Name: {                                                                  \
     SAFEPOINT(&S(4));                                                              \
+    JIT_UNFUSED_BACK_EDGE(3);                                                      \
     const Value& a = S(0);                                                         \
     const Value& b = S(1);                                                         \
     if (a.tag == Tag::kInt && b.tag == Tag::kInt) {                                \
@@ -801,6 +880,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
   }                                                                                \
   L_Loop##Name##I: {                                                               \
     SAFEPOINT(&S(4));                                                              \
+    JIT_UNFUSED_BACK_EDGE(3);                                                      \
     const Value& a = S(0);                                                         \
     if (a.tag == Tag::kInt) {                                                      \
       ip += a.i op F(1) ? F(3) + kSize<FastOp::kJumpIfNotLtI> : F(2);              \
@@ -816,6 +896,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
 #undef TRINITY_LOOP_CMP
   L_LoopIter: {
     SAFEPOINT(&S(5));
+    JIT_UNFUSED_BACK_EDGE(4);
     Value* loop = &S(0);
     if (loop[0].tag == Tag::kArray && loop[1].tag == Tag::kInt && loop[1].i >= 0) {
       const Array* a = AsArray(loop[0]);
@@ -837,7 +918,8 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
 #define TRINITY_FOR_LOOP(Name, end)                                                \
   L_##Name: {                                                                      \
     Value& x = S(0);                                                               \
-    if (x.tag != Tag::kInt) NEXT(Name); /* the general increment follows */        \
+    /* the general increment and back-edge follow (always while a JIT watches) */  \
+    if (x.tag != Tag::kInt || kRecord || loops != nullptr) NEXT(Name);             \
     x.i = WrapAdd(x.i, F(3));                                                      \
     SAFEPOINT(&S(7));                                                              \
     if (end) {                                                                     \
@@ -851,7 +933,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     TRINITY_FOR_LOOP(ForLoopI, x.i < F(1))
   L_ForLoop: {
     Value& x = S(0);
-    if (x.tag != Tag::kInt) NEXT(ForLoop);
+    if (x.tag != Tag::kInt || kRecord || loops != nullptr) NEXT(ForLoop);
     x.i = WrapAdd(x.i, F(3));
     SAFEPOINT(&S(7));
     const Value& e = S(1);
@@ -871,11 +953,16 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
 #undef ENTER
 #undef SAFEPOINT
 #undef NEXT
+#undef BACK_EDGE
+#undef JIT_UNFUSED_BACK_EDGE
+#undef CURRENT_STATE
+#undef SWITCH_LOOP
 #undef DISPATCH
 #undef KV
 #undef S
 #undef F
   } catch (VmTrap& t) {
+    if constexpr (kRecord) jit->AbortRecording();
     SYNC_DEPTH();
     FramesToWirePositions(vm, fm, ip);
     return Err(vm.UnwindTrap(t, vm.depth));
@@ -883,16 +970,39 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
 #undef SYNC_DEPTH
 }
 
+FastOp OpOfHandler(const void* handler) {
+  // Sorted (address, op) pairs of the normal loop's labels: recording only.
+  static const std::vector<std::pair<const void*, FastOp>> sorted = [] {
+    std::vector<std::pair<const void*, FastOp>> v;
+    const void* const* table = FastHandlerTable();
+    for (int i = 0; i < kFastOpCount; ++i) v.emplace_back(table[i], static_cast<FastOp>(i));
+    std::sort(v.begin(), v.end());
+    return v;
+  }();
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), std::make_pair(handler, FastOp{}));
+  return it->second;
+}
+
 }  // namespace
 
 Result<Value, Trap> Instance::Impl::RunFast(uint32_t entry, const Value* args, size_t argc) {
-  return FastLoop(this, entry, args, argc, nullptr);
+  Result<Value, Trap> r = FastLoop<false>(this, entry, args, argc, nullptr, nullptr);
+  // A JIT switches between the normal and the recording loop; each picks up where the
+  // other left off (the frames live in the instance, the rest in fast_resume).
+  while (fast_switch != FastSwitch::kNone) {
+    const FastSwitch to = fast_switch;
+    fast_switch = FastSwitch::kNone;
+    const FastResume at = fast_resume;
+    r = to == FastSwitch::kRecord ? FastLoop<true>(this, entry, nullptr, 0, nullptr, &at)
+                                  : FastLoop<false>(this, entry, nullptr, 0, nullptr, &at);
+  }
+  return r;
 }
 
 const void* const* FastHandlerTable() {
   static const void* const* table = [] {
     const void* const* t = nullptr;
-    (void)FastLoop(nullptr, 0, nullptr, 0, &t);
+    (void)FastLoop<false>(nullptr, 0, nullptr, 0, &t, nullptr);
     return t;
   }();
   return table;

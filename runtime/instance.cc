@@ -85,6 +85,7 @@ Instance::Impl::Impl(std::shared_ptr<const Module> m, InstanceOptions opts)
 
 void Instance::Impl::InitializeGlobals() {
   constants_ready = false;
+  if (jit) jit->Flush();  // traces hold constants' addresses
   heap.FreeAll();
   for (size_t i = 0; i < globals.size(); ++i) globals[i] = Value::Nil();
   for (size_t i = 0; i < function_values.size(); ++i) function_values[i] = Value::Nil();
@@ -199,6 +200,9 @@ Result<std::unique_ptr<Instance>, std::string> Instance::Create(std::shared_ptr<
     return Err(std::string("memory provider could not supply the instance's memory"));
   }
   impl->sp = impl->stack.data();
+  if (impl->options.jit && impl->options.tier == ExecutionTier::kFast) {
+    impl->jit = impl->options.jit->Create(impl.get());
+  }
   // Constants live on the heap and count against its limit.
   try {
     impl->InitializeGlobals();

@@ -16,6 +16,7 @@
 #include "runtime/heap.h"
 #include "runtime/module.h"
 #include "runtime/numbers.h"
+#include "runtime/trace_hooks.h"
 #include "runtime/trinity.h"
 #include "runtime/value.h"
 
@@ -90,6 +91,14 @@ class ProviderArray {
   T* data_ = nullptr;
   size_t count_ = 0;
 };
+
+// Where the fast loop stood when it handed over to its other instantiation (trace
+// recording on or off); see RunFast.
+struct FastResume {
+  const uint8_t* ip = nullptr;
+  Value* base = nullptr;
+};
+enum class FastSwitch : uint8_t { kNone, kRecord, kNormal };
 
 class Instance::Impl {
  public:
@@ -181,6 +190,12 @@ class Instance::Impl {
   uint64_t fuel_used = 0;
   std::chrono::steady_clock::time_point deadline{};
   bool has_deadline = false;
+
+  // The tracing JIT, when the options ask for one (trace_hooks.h), and the hand-over
+  // between the fast loop's normal and recording instantiations.
+  std::unique_ptr<TraceEngine> jit;
+  FastResume fast_resume;
+  FastSwitch fast_switch = FastSwitch::kNone;
 };
 
 // Fuel charged per KiB allocated or copied to the host, and per refill of the budget.

@@ -177,9 +177,13 @@ enum class ExecutionTier : uint8_t {
   kReference,  // straight over the wire bytecode
 };
 
+class TraceEngineFactory;  // runtime/trace_hooks.h: a tracing JIT plugs in through it
+
 struct InstanceOptions {
   Limits limits;
   ExecutionTier tier = ExecutionTier::kFast;
+  // Compiles hot loops of the fast tier to machine code (jit/). Default: none.
+  std::shared_ptr<TraceEngineFactory> jit;
   // Where the heap, value stack and frames come from; default: DefaultMemoryProvider().
   MemoryProvider* memory = nullptr;
   // Output of print(); default: stdout.

@@ -10,6 +10,8 @@
 #include "isolation/containment_gate.h"
 #include "isolation/mpk_isolation.h"
 #include "isolation/process_tier.h"
+#include "jit/trace_jit.h"
+#include <cstdlib>
 #include "runtime/module.h"
 #include "runtime/trinity.h"
 #include "tools/cli_commands.h"
@@ -99,6 +101,38 @@ int RunHere(const CliArgs& args, const SandboxPlan& plan,
   options.limits = LimitsFrom(args);
   options.tier = args.tier;
   options.print = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
+  std::shared_ptr<jit::TraceJit> tracer;
+  if (args.jit && args.tier == ExecutionTier::kFast) {
+    jit::JitOptions jit_options;
+    if (args.jit_hot) jit_options.hot_loop = static_cast<int32_t>(*args.jit_hot);
+    jit_options.perf_map = args.perf_map;
+    // Developers: TRINITY_JIT_DUMP=1 prints every trace's IR and every abort.
+    const char* dump = std::getenv("TRINITY_JIT_DUMP");
+    jit_options.dump = dump != nullptr && *dump != '\0' && std::string_view(dump) != "0";
+    tracer = jit::MakeTraceJit(jit_options);
+    options.jit = tracer;
+  }
+  // Statistics go to stderr when the run ends, however it ends.
+  struct StatsReport {
+    const std::shared_ptr<jit::TraceJit>& tracer;
+    bool wanted;
+    ~StatsReport() {
+      if (!wanted || !tracer) return;
+      const jit::JitStats& s = tracer->stats();
+      std::fprintf(stderr,
+                   "trinity: jit: %llu traces (%llu bytes of code, %.3f ms compiling), %llu aborts, "
+                   "%llu loops left to the interpreter, %llu trace entries, %llu side exits\n",
+                   static_cast<unsigned long long>(s.traces.load()),
+                   static_cast<unsigned long long>(s.code_bytes.load()), s.compile_ns.load() / 1e6,
+                   static_cast<unsigned long long>(s.aborts.load()),
+                   static_cast<unsigned long long>(s.blacklisted.load()),
+                   static_cast<unsigned long long>(s.entries.load()),
+                   static_cast<unsigned long long>(s.exits.load()));
+      if (!tracer->last_abort().empty()) {
+        std::fprintf(stderr, "trinity: jit: last abort: %s\n", tracer->last_abort().c_str());
+      }
+    }
+  } stats_report{tracer, args.jit_stats};
   // Declared before the instance, which must be destroyed first.
   std::unique_ptr<isolation::MpkDomain> domain;
   isolation::ContainmentGate containment;
