@@ -10,7 +10,7 @@ namespace {
 bool HasEffect(IrOp op) {
   switch (op) {
     case IrOp::kGuardI: case IrOp::kGuardF: case IrOp::kGuardFuel: case IrOp::kGStore:
-    case IrOp::kAStore: case IrOp::kFStore: case IrOp::kCallAlloc: case IrOp::kLoop:
+    case IrOp::kAStore: case IrOp::kFStore: case IrOp::kCallAlloc: case IrOp::kLoop: case IrOp::kExit:
     // Loads that guard a type leave the trace when the type differs: keep them.
     case IrOp::kSLoad: case IrOp::kGLoad: case IrOp::kALoad: case IrOp::kFRef: case IrOp::kFLoad:
     case IrOp::kPLoad:
@@ -33,6 +33,15 @@ size_t EliminateDeadCode(TraceIr& ir) {
   bool changed = true;
   while (changed) {
     changed = false;
+    // A side path's values for the PHIs are needed when the PHI is.
+    for (const TreeSide& side : ir.sides()) {
+      for (const auto& [phi, next] : side.moves) {
+        if (live[phi] && next != kNoRef && !live[next]) {
+          live[next] = true;
+          changed = true;
+        }
+      }
+    }
     for (IrRef r = static_cast<IrRef>(ir.size()); r-- > 0;) {
       const IrIns& ins = ir[r];
       if (!live[r] && !HasEffect(ins.op)) continue;

@@ -37,7 +37,7 @@ bool UsesSnapshot(IrOp op) {
   switch (op) {
     case IrOp::kSLoad: case IrOp::kGLoad: case IrOp::kPLoad: case IrOp::kGuardI:
     case IrOp::kGuardF: case IrOp::kGuardFuel: case IrOp::kALoad: case IrOp::kFRef:
-    case IrOp::kFLoad: case IrOp::kCallAlloc:
+    case IrOp::kFLoad: case IrOp::kCallAlloc: case IrOp::kExit:
       return true;
     default:
       return false;
@@ -98,8 +98,9 @@ std::string TraceIr::ToString() const {
   }
   for (uint32_t i = 0; i < snaps_.size(); ++i) {
     const Snapshot& s = snaps_[i];
-    int n = std::snprintf(line, sizeof line, "snap %u: fn %u pc %u%s frames %zu {", i, s.function,
-                          s.resume_pc, s.at_loop_edge ? " edge" : "", s.frames.size());
+    int n = std::snprintf(line, sizeof line, "snap %u: fn %u pc %u%s%s frames %zu {", i, s.function,
+                          s.resume_pc, s.at_loop_edge ? " edge" : "", s.link ? " link" : "",
+                          s.frames.size());
     out.append(line, static_cast<size_t>(n));
     for (const SnapEntry& e : s.entries) {
       n = std::snprintf(line, sizeof line, " %d=%04u", e.slot / 16, e.ref);

@@ -60,7 +60,8 @@ const char* CondName(Cond c);
   X(FStore, "rr", "entry a value = b")                                                \
   /* a call of a runtime helper that cannot throw: imm = helper id */                  \
   X(CallAlloc, "rrr", "helper imm(ctx, a, b, c): may allocate; 0 exits")           \
-  /* loop structure */                                                                 \
+  /* control */                                                                         \
+  X(Exit, "--", "leave through snapshot `snap` (the end of a trace that links onward)") \
   X(Loop, "--", "the body after this repeats")                                        \
   X(Phi, "rr", "loop-carried value: a on entry, b from the previous iteration")
 
@@ -103,6 +104,19 @@ struct Snapshot {
   uint32_t resume_pc = 0;          // fast-code offset in the innermost frame's function
   uint32_t function = 0;           // the innermost frame's function
   bool at_loop_edge = false;       // resumes at the loop's back-edge instruction
+  // Set on the last snapshot of a trace that ends at a back-edge with a trace of its own:
+  // that back-edge instruction (its fuel step already charged); the trace to run next is
+  // the one installed for it, entered at resume_pc, the loop header.
+  const uint8_t* link = nullptr;
+};
+
+// A side path compiled into the loop (a trace tree): guards whose snapshot is `snap`
+// continue at instructions [first, last] instead of leaving, which end by giving every
+// PHI its value for the next iteration and jumping back to the loop.
+struct TreeSide {
+  uint32_t snap = 0;
+  IrRef first = 0, last = 0;
+  std::vector<std::pair<IrRef, IrRef>> moves;  // phi, its next value
 };
 
 class TraceIr {
@@ -117,12 +131,20 @@ class TraceIr {
   uint32_t AddSnapshot(Snapshot s);
   IrRef loop() const { return loop_; }
   void set_loop(IrRef r) { loop_ = r; }
+  std::vector<TreeSide>& sides() { return sides_; }
+  const std::vector<TreeSide>& sides() const { return sides_; }
+  // For each snapshot of a looping trace: the recorded iteration's snapshot it copies in
+  // the loop body, or -1 (preamble, side paths).
+  std::vector<int32_t>& snap_origin() { return snap_origin_; }
+  const std::vector<int32_t>& snap_origin() const { return snap_origin_; }
   std::string ToString() const;  // one instruction per line, for tests and --jit-dump
 
  private:
   std::vector<IrIns> ins_;
   std::vector<Snapshot> snaps_;
   IrRef loop_ = kNoRef;
+  std::vector<TreeSide> sides_;
+  std::vector<int32_t> snap_origin_;
 };
 
 // Instructions that can leave the trace through their snapshot.

@@ -27,9 +27,20 @@ struct RecordedIteration {
   Snapshot entry;                     // resumes at the loop header with nothing written
 };
 
+// A side trace recorded from an exit of the loop body that came back to the loop's own
+// back-edge: it becomes a path of the loop (trace tree) instead of a trace of its own.
+// `ir` is the side trace as recorded on its own: SLoads read its inputs, and its last
+// instruction is the exit that links back to the loop.
+struct SideSegment {
+  uint32_t at = 0;  // the snapshot of rec.ir whose exits it continues
+  TraceIr ir;
+};
+
 // The looping trace, or why the iteration cannot loop (a slot whose type at the end of
-// the iteration differs from the type its start was specialised for).
-std::variant<TraceIr, std::string> PeelLoop(const RecordedIteration& rec, FoldOptions options = {});
+// the iteration differs from the type its start was specialised for). Side segments
+// become paths of the loop; a slot any path writes is carried in a PHI.
+std::variant<TraceIr, std::string> PeelLoop(const RecordedIteration& rec, FoldOptions options = {},
+                                            const std::vector<SideSegment>& sides = {});
 
 // Without the LOOP pass (for testing the pass itself): the iteration, a Loop marker at
 // its start and PHIs that carry the written slots around, nothing hoisted.

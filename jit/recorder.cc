@@ -95,11 +95,12 @@ uint64_t PushHelper(TraceContext* ctx, uint64_t array, uint64_t bits, uint64_t t
 }  // namespace
 
 Recorder::Recorder(Instance::Impl& vm, const uint8_t* loop_ip, const FastState& at, size_t depth,
-                   FoldOptions fold, RecorderLimits limits)
+                   FoldOptions fold, RecorderLimits limits, HasTrace has_trace)
     : vm_(vm),
       fm_(*vm.module->executable.fast()),
       b_(rec_.ir, fold),
       limits_(limits),
+      has_trace_(std::move(has_trace)),
       loop_ip_(loop_ip),
       root_fn_(&fm_.functions[vm.frames[depth - 1].function]),
       root_base_(at.base),
@@ -217,21 +218,50 @@ Recorder::Status Recorder::Step(const FastState& at, size_t depth) {
   const FastPc* pc = FindPc(*fn_, pc_);
   if (pc == nullptr) return Abort("not at an instruction boundary");
   cur_base_ = at.base;
-  if (at.ip == loop_ip_ && inline_.empty()) return CloseLoop(pc->op, at);
-  return Record(pc->op, at.ip, at);
+  const FastOp op = pc->op;
+  if (inline_.empty() && (op == FastOp::kLoop || op == FastOp::kLoopIfTrue || op == FastOp::kLoopIfFalse)) {
+    if (at.ip == loop_ip_) return CloseLoop(op, at);
+    // A conditional back-edge not taken now is an ordinary forward branch.
+    if (!BackEdgeTaken(op, at.ip)) return Status::kRecording;
+    if (has_trace_ && has_trace_(at.ip)) return CloseLink(op, at);
+    return Abort("an inner loop");
+  }
+  return Record(op, at.ip, at);
+}
+
+bool Recorder::BackEdgeTaken(FastOp op, const uint8_t* ip) {
+  if (op == FastOp::kLoop) return true;
+  const Value& v = Concrete(Field(ip, 0));
+  const bool taken = (op == FastOp::kLoopIfTrue) == v.Truthy();
+  IrRef c = Read(Field(ip, 0));
+  if (v.tag == Tag::kBool) Guard(IrOp::kGuardI, v.b ? Cond::kNe : Cond::kEq, c, b_.Bool(false));
+  return taken;
+}
+
+Recorder::Status Recorder::CloseLink(FastOp op, const FastState& at) {
+  // The back-edge's safepoint charges its step; the trace then leaves for the loop
+  // header, where the other loop's trace takes over.
+  uint32_t before = Snap();
+  rec_.ir.snapshots()[before].at_loop_edge = true;
+  IrIns fuel = Ins(IrOp::kGuardFuel, Tag::kNil);
+  fuel.snap = before;
+  b_.Emit(fuel);
+  Snapshot link;
+  for (const auto& [slot, ref] : written_) link.entries.push_back({slot, ref});
+  const int32_t jump = Field(at.ip, op == FastOp::kLoop ? 0 : 1);
+  link.resume_pc = static_cast<uint32_t>(static_cast<int64_t>(pc_) + jump);
+  link.function = fn_->index;
+  link.link = at.ip;
+  IrIns exit = Ins(IrOp::kExit, Tag::kNil);
+  exit.snap = rec_.ir.AddSnapshot(std::move(link));
+  b_.Emit(exit);
+  linked_ = true;
+  link_target_ = at.ip;
+  return Status::kComplete;
 }
 
 Recorder::Status Recorder::CloseLoop(FastOp op, const FastState& at) {
-  const uint8_t* ip = at.ip;
-  if (op == FastOp::kLoopIfTrue || op == FastOp::kLoopIfFalse) {
-    const Value& v = Concrete(Field(ip, 0));
-    const bool taken = (op == FastOp::kLoopIfTrue) == v.Truthy();
-    if (!taken) return Abort("the loop ends while its first iteration is recorded");
-    IrRef c = Read(Field(ip, 0));
-    if (v.tag == Tag::kBool) Guard(IrOp::kGuardI, v.b ? Cond::kNe : Cond::kEq, c, b_.Bool(false));
-  } else if (op != FastOp::kLoop && !IsFusedBackEdge(op)) {
-    return Abort("the loop closes through an unsupported instruction");
-  }
+  if (!BackEdgeTaken(op, at.ip)) return Abort("the loop ends while its first iteration is recorded");
   // The back-edge's safepoint: leave with one step of budget left so the interpreter
   // takes this edge (and its safepoint) itself.
   uint32_t s = Snap();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -30,11 +31,15 @@ struct RecorderLimits {
 class Recorder {
  public:
   enum class Status { kRecording, kComplete, kAborted };
+  // Whether the loop at a back-edge instruction has a trace to link to.
+  using HasTrace = std::function<bool(const uint8_t* back_edge)>;
 
-  // Starts at the loop header `at`; `loop_ip` is the back-edge instruction that closes the
-  // iteration. The frame at `at` is frames[depth - 1].
+  // A root trace starts at the loop header `at`; `loop_ip` is the back-edge instruction
+  // that closes the iteration. A side trace (loop_ip == nullptr) starts where a trace left
+  // through a hot exit. Either ends, linking onward, at a back-edge whose loop has a
+  // trace. The frame at `at` is frames[depth - 1].
   Recorder(Instance::Impl& vm, const uint8_t* loop_ip, const FastState& at, size_t depth,
-           FoldOptions fold, RecorderLimits limits);
+           FoldOptions fold, RecorderLimits limits, HasTrace has_trace);
 
   // The interpreter is about to run the instruction at `at`.
   Status Step(const FastState& at, size_t depth);
@@ -42,6 +47,9 @@ class Recorder {
   const std::string& abort_reason() const { return abort_; }
   // After kComplete: the iteration, and facts the engine checks on every trace entry.
   RecordedIteration& iteration() { return rec_; }
+  // The trace ends by linking to another loop's trace (no LOOP pass applies).
+  bool linked() const { return linked_; }
+  const uint8_t* link_target() const { return link_target_; }  // that back-edge
   uint32_t root_function() const { return root_fn_->index; }
   size_t max_inline_depth() const { return max_inline_; }
   int64_t max_extent() const { return max_extent_; }  // bytes from the root base
@@ -82,11 +90,17 @@ class Recorder {
                 int32_t result_field, uint32_t return_pc);
   Status Return(IrRef value);
   Status CloseLoop(FastOp op, const FastState& at);
+  Status CloseLink(FastOp op, const FastState& at);
+  // The guards of a conditional back-edge; false when it is not taken now.
+  bool BackEdgeTaken(FastOp op, const uint8_t* ip);
 
   Instance::Impl& vm_;
   const FastModule& fm_;
   IrBuilder b_;
   RecorderLimits limits_;
+  HasTrace has_trace_;
+  bool linked_ = false;
+  const uint8_t* link_target_ = nullptr;
   RecordedIteration rec_;
   const uint8_t* loop_ip_;
   const FastFunction* root_fn_;

@@ -33,6 +33,17 @@ namespace {
 struct Trace {
   CompiledTrace code;
   std::vector<Snapshot> snapshots;
+  // Per exit: how often it was taken, how many side recordings from it failed, and the
+  // side trace that now continues from it.
+  std::vector<uint16_t> exit_hits;
+  std::vector<uint8_t> exit_failures;
+  std::vector<Trace*> sides;
+  size_t side_count = 0;
+  std::vector<int32_t> snap_origin;  // loop-body exits: the recorded snapshot they copy
+  const uint8_t* anchor = nullptr;   // a root trace's back-edge instruction
+  // A root loop's recorded iteration and the side paths compiled into it (trace tree).
+  std::unique_ptr<RecordedIteration> root_rec;
+  std::vector<SideSegment> merged;
   uint32_t root_function = 0;
   size_t max_inline = 0;
   int64_t max_extent = 0;
@@ -65,11 +76,12 @@ class Engine : public TraceEngine {
     }
     lc.loop_ip = loop_ip;
     recording_loop_ = loop_ip;
+    parent_ = nullptr;
     if (options_.dump) {
       std::fprintf(stderr, "---- recording loop at %p (table entry %zu)\n",
                    static_cast<const void*>(loop_ip), LoopIndex(loop_ip));
     }
-    recorder_.emplace(vm_, loop_ip, at, depth, options_.fold, options_.limits);
+    recorder_.emplace(vm_, loop_ip, at, depth, options_.fold, options_.limits, HasTraceFn());
     return true;
   }
 
@@ -96,29 +108,42 @@ class Engine : public TraceEngine {
   }
 
   FastState RunTrace(void* handle, const FastState& at, int64_t* budget) override {
-    const Trace& t = *static_cast<const Trace*>(handle);
-    const size_t depth_limit = std::min<size_t>(vm_.options.limits.max_depth, vm_.frames.size());
-    const char* stack_end = reinterpret_cast<const char*>(vm_.stack.data() + vm_.stack.size());
-    // Inlined calls skip the interpreter's depth and stack checks: enter only where they
-    // all pass. Captures of the root closure are baked in: only that closure.
-    if (vm_.depth + t.max_inline >= depth_limit ||
-        reinterpret_cast<const char*>(at.base) + t.max_extent > stack_end ||
-        (t.uses_root_closure && at.closure != t.root_closure)) {
-      return at;
-    }
+    Trace* t = static_cast<Trace*>(handle);
+    if (!CanEnter(*t, at)) return at;
     TraceContext ctx;
     ctx.budget = budget;
     ctx.globals = vm_.globals.data();
     ctx.vm = &vm_;
-    if (options_.stress_exits) ctx.stress_countdown = static_cast<int32_t>(1 + stress_round_++ % 97);
-    stats_->entries.fetch_add(1, std::memory_order_relaxed);
-    const uint32_t exit = t.code.entry(at.base, &ctx);
-    const Snapshot& s = t.snapshots[exit];
-    if (!s.at_loop_edge) stats_->exits.fetch_add(1, std::memory_order_relaxed);
-    if (options_.dump) {
-      std::fprintf(stderr, "---- trace %llu left through snapshot %u\n",
-                   static_cast<unsigned long long>(t.id), exit);
+    // Traces pass control to each other through the frame: an exit writes its snapshot,
+    // and the side trace attached to it, or the trace of the loop it links to, reads it.
+    uint32_t exit = 0;
+    for (;;) {
+      if (options_.stress_exits) ctx.stress_countdown = static_cast<int32_t>(1 + stress_round_++ % 97);
+      stats_->entries.fetch_add(1, std::memory_order_relaxed);
+      exit = t->code.entry(at.base, &ctx);
+      const Snapshot& s = t->snapshots[exit];
+      if (options_.dump) {
+        std::fprintf(stderr, "---- trace %llu left through snapshot %u\n",
+                     static_cast<unsigned long long>(t->id), exit);
+      }
+      ctx.safepoint_due = 0;
+      if (!s.frames.empty()) break;
+      if (Trace* side = t->sides[exit]; side != nullptr && side->code.entry != nullptr &&
+                                        CanEnter(*side, at)) {
+        t = side;
+        continue;
+      }
+      if (s.link != nullptr) {
+        const LoopCounter& lc = table_[LoopIndex(s.link)];
+        if (lc.loop_ip == s.link && lc.trace != nullptr && CanEnter(*static_cast<Trace*>(lc.trace), at)) {
+          t = static_cast<Trace*>(lc.trace);
+          continue;
+        }
+      }
+      break;
     }
+    const Snapshot& s = t->snapshots[exit];
+    if (!s.at_loop_edge && s.link == nullptr) stats_->exits.fetch_add(1, std::memory_order_relaxed);
 
     // Rebuild the frames of the calls the trace had inlined, as the interpreter's call
     // sequence would have left them.
@@ -142,6 +167,23 @@ class Engine : public TraceEngine {
     resume.ip = fm.functions[s.function].code + s.resume_pc;
     resume.base = base;
     resume.closure = closure;
+    // A side exit taken often enough gets a trace of its own, recorded from here.
+    if (!s.at_loop_edge && s.link == nullptr && s.frames.empty() && !recorder_ &&
+        t->sides[exit] == nullptr && t->exit_failures[exit] < options_.max_aborts &&
+        t->side_count < options_.max_sides && traces_.size() < options_.max_traces &&
+        ++t->exit_hits[exit] >= options_.hot_exit) {
+      t->exit_hits[exit] = 0;
+      parent_ = t;
+      parent_exit_ = exit;
+      parent_origin_ = exit < t->snap_origin.size() ? t->snap_origin[exit] : -1;
+      recording_loop_ = nullptr;
+      if (options_.dump) {
+        std::fprintf(stderr, "---- recording a side trace from trace %llu exit %u\n",
+                     static_cast<unsigned long long>(t->id), exit);
+      }
+      recorder_.emplace(vm_, nullptr, resume, vm_.depth, options_.fold, options_.limits, HasTraceFn());
+      resume.record = true;
+    }
     return resume;
   }
 
@@ -153,7 +195,9 @@ class Engine : public TraceEngine {
       lc.hot = options_.hot_loop;
     }
     if (arena_) {
-      for (auto& t : traces_) arena_->Release(t->code.block);
+      for (auto& t : traces_) {
+        if (t->code.block != nullptr) arena_->Release(t->code.block);
+      }
     }
     traces_.clear();
   }
@@ -163,12 +207,34 @@ class Engine : public TraceEngine {
     return reinterpret_cast<Value*>(reinterpret_cast<char*>(root) + bytes);
   }
 
+  // Inlined calls skip the interpreter's depth and stack checks: enter only where they
+  // all pass. Captures of the root closure are baked in: only that closure.
+  bool CanEnter(const Trace& t, const FastState& at) const {
+    const size_t depth_limit = std::min<size_t>(vm_.options.limits.max_depth, vm_.frames.size());
+    const char* stack_end = reinterpret_cast<const char*>(vm_.stack.data() + vm_.stack.size());
+    return vm_.depth + t.max_inline < depth_limit &&
+           reinterpret_cast<const char*>(at.base) + t.max_extent <= stack_end &&
+           (!t.uses_root_closure || at.closure == t.root_closure);
+  }
+
+  Recorder::HasTrace HasTraceFn() {
+    return [this](const uint8_t* back_edge) {
+      const LoopCounter& lc = table_[LoopIndex(back_edge)];
+      return lc.loop_ip == back_edge && lc.trace != nullptr;
+    };
+  }
+
   void Penalize(const std::string& why) {
     stats_->aborts.fetch_add(1, std::memory_order_relaxed);
     if (options_.dump) std::fprintf(stderr, "---- trace aborted: %s\n", why.c_str());
     {
       std::lock_guard<std::mutex> lock(log_->mu);
       log_->last = why;
+    }
+    if (parent_ != nullptr) {  // a side trace: the exit waits for another round
+      ++parent_->exit_failures[parent_exit_];
+      parent_ = nullptr;
+      return;
     }
     const int failures = ++aborts_[recording_loop_];
     LoopCounter& lc = table_[LoopIndex(recording_loop_)];
@@ -181,16 +247,8 @@ class Engine : public TraceEngine {
     }
   }
 
-  void Compile() {
-    const auto start = std::chrono::steady_clock::now();
-    RecordedIteration& rec = recorder_->iteration();
-    std::variant<TraceIr, std::string> looped =
-        options_.loop_pass ? PeelLoop(rec, options_.fold) : LoopWithoutPeeling(rec);
-    if (auto* why = std::get_if<std::string>(&looped)) {
-      Penalize(*why);
-      return;
-    }
-    TraceIr& ir = std::get<TraceIr>(looped);
+  // The passes and the backend for one trace; nullopt (after penalising) on failure.
+  std::optional<CompiledTrace> Build(TraceIr& ir) {
     if (options_.dce) EliminateDeadCode(ir);
     if (options_.dump) {
       std::fprintf(stderr, "---- trace %llu (%zu snapshots)\n%s",
@@ -202,7 +260,7 @@ class Engine : public TraceEngine {
       if (!arena_->ok()) {
         Penalize(arena_->error());
         arena_.reset();
-        return;
+        return std::nullopt;
       }
     }
     BackendOptions backend;
@@ -213,33 +271,118 @@ class Engine : public TraceEngine {
     if (options_.dump) std::fprintf(stderr, "%s", assembly.c_str());
     if (auto* failure = std::get_if<EmitFailure>(&compiled)) {
       Penalize(failure->message);
+      return std::nullopt;
+    }
+    const CompiledTrace& code = std::get<CompiledTrace>(compiled);
+    stats_->code_bytes.fetch_add(code.code_size, std::memory_order_relaxed);
+    stats_->emit_retries.fetch_add(static_cast<uint64_t>(code.attempts - 1), std::memory_order_relaxed);
+    return code;
+  }
+
+  // Gives `t` new code and snapshots (a first compile, or a recompiled tree).
+  void Install(Trace& t, CompiledTrace code, TraceIr& ir) {
+    if (t.code.block != nullptr) arena_->Release(t.code.block);
+    // Side traces hanging off the old exits refer to snapshot numbers that changed.
+    for (Trace* side : t.sides) {
+      if (side != nullptr) Retire(side);
+    }
+    t.code = code;
+    t.snapshots = std::move(ir.snapshots());
+    t.snap_origin = std::move(ir.snap_origin());
+    t.exit_hits.assign(t.snapshots.size(), 0);
+    t.exit_failures.assign(t.snapshots.size(), 0);
+    t.sides.assign(t.snapshots.size(), nullptr);
+    t.side_count = 0;
+    if (options_.perf_map) {
+      if (!perf_map_) perf_map_.emplace(options_.perf_map_path);
+      const Function& fn = *vm_.module->executable.fast()->functions[t.root_function].wire;
+      perf_map_->Add(t.code.block, t.code.code_size,
+                     "trinity:trace" + std::to_string(t.id) + ":" + fn.name);
+    }
+  }
+
+  // A side trace whose parent was recompiled: its code goes; nothing can reach it.
+  void Retire(Trace* t) {
+    for (Trace* side : t->sides) {
+      if (side != nullptr) Retire(side);
+    }
+    t->sides.clear();
+    if (t->code.block != nullptr) arena_->Release(t->code.block);
+    t->code = CompiledTrace{};
+  }
+
+  // A side trace that came back to its own root loop's back-edge from an exit of the loop
+  // body becomes a path of that loop: the root is recompiled as a trace tree.
+  bool MergeIntoTree(Trace& root, RecordedIteration& side) {
+    if (!root.root_rec || root.merged.size() >= options_.max_tree_paths) return false;
+    std::vector<SideSegment> paths = root.merged;
+    paths.push_back(SideSegment{static_cast<uint32_t>(parent_origin_), side.ir});
+    std::variant<TraceIr, std::string> tree = PeelLoop(*root.root_rec, options_.fold, paths);
+    if (auto* why = std::get_if<std::string>(&tree)) {
+      if (options_.dump) std::fprintf(stderr, "---- no tree: %s\n", why->c_str());
+      return false;
+    }
+    TraceIr& ir = std::get<TraceIr>(tree);
+    std::optional<CompiledTrace> code = Build(ir);
+    if (!code) return true;  // penalised; the old tree stays
+    root.merged = std::move(paths);
+    Install(root, *code, ir);
+    stats_->tree_paths.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+
+  void Compile() {
+    const auto start = std::chrono::steady_clock::now();
+    RecordedIteration& rec = recorder_->iteration();
+    Trace* parent = parent_;
+    if (parent != nullptr && recorder_->linked() && parent_origin_ >= 0 && options_.loop_pass &&
+        recorder_->link_target() == parent->anchor && MergeIntoTree(*parent, rec)) {
+      parent_ = nullptr;
+    } else {
+      CompileAlone(rec);
+    }
+    stats_->compile_ns.fetch_add(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+            .count()), std::memory_order_relaxed);
+  }
+
+  void CompileAlone(RecordedIteration& rec) {
+    std::variant<TraceIr, std::string> looped;
+    std::unique_ptr<RecordedIteration> kept;
+    if (recorder_->linked()) {
+      looped = rec.ir;  // straight-line: ends by linking to another trace
+    } else {
+      looped = options_.loop_pass ? PeelLoop(rec, options_.fold) : LoopWithoutPeeling(rec);
+      kept = std::make_unique<RecordedIteration>(std::move(rec));
+    }
+    if (auto* why = std::get_if<std::string>(&looped)) {
+      Penalize(*why);
       return;
     }
+    TraceIr& ir = std::get<TraceIr>(looped);
+    std::optional<CompiledTrace> code = Build(ir);
+    if (!code) return;
     auto t = std::make_unique<Trace>();
-    t->code = std::get<CompiledTrace>(compiled);
-    t->snapshots = std::move(ir.snapshots());
     t->root_function = recorder_->root_function();
     t->max_inline = recorder_->max_inline_depth();
     t->max_extent = recorder_->max_extent();
     t->uses_root_closure = recorder_->uses_root_closure();
     t->root_closure = recorder_->root_closure();
     t->id = ++trace_ids_;
-    LoopCounter& lc = table_[LoopIndex(recording_loop_)];
-    lc.loop_ip = recording_loop_;
-    lc.trace = t.get();
-    stats_->traces.fetch_add(1, std::memory_order_relaxed);
-    stats_->code_bytes.fetch_add(t->code.code_size, std::memory_order_relaxed);
-    stats_->emit_retries.fetch_add(static_cast<uint64_t>(t->code.attempts - 1), std::memory_order_relaxed);
-    if (options_.perf_map) {
-      if (!perf_map_) perf_map_.emplace(options_.perf_map_path);
-      const Function& fn = *vm_.module->executable.fast()->functions[t->root_function].wire;
-      perf_map_->Add(t->code.block, t->code.code_size,
-                     "trinity:trace" + std::to_string(t->id) + ":" + fn.name);
+    t->anchor = recording_loop_;
+    if (parent_ == nullptr) t->root_rec = std::move(kept);  // trees grow from root loops
+    Install(*t, *code, ir);
+    if (parent_ != nullptr) {
+      parent_->sides[parent_exit_] = t.get();
+      ++parent_->side_count;
+      parent_ = nullptr;
+    } else {
+      LoopCounter& lc = table_[LoopIndex(recording_loop_)];
+      lc.loop_ip = recording_loop_;
+      lc.trace = t.get();
     }
+    stats_->traces.fetch_add(1, std::memory_order_relaxed);
     traces_.push_back(std::move(t));
-    stats_->compile_ns.fetch_add(static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-            .count()), std::memory_order_relaxed);
   }
 
   Instance::Impl& vm_;
@@ -248,7 +391,10 @@ class Engine : public TraceEngine {
   std::shared_ptr<AbortLog> log_;
   LoopCounter table_[kLoopTableSize];
   std::optional<Recorder> recorder_;
-  const uint8_t* recording_loop_ = nullptr;
+  const uint8_t* recording_loop_ = nullptr;  // a root recording's loop
+  Trace* parent_ = nullptr;                  // a side recording's trace and exit
+  uint32_t parent_exit_ = 0;
+  int32_t parent_origin_ = -1;               // the exit's recorded snapshot in a loop body
   std::unordered_map<const uint8_t*, int> aborts_;
   std::optional<CodeArena> arena_;
   std::optional<PerfMap> perf_map_;

@@ -19,6 +19,10 @@ namespace trinity::jit {
 struct JitOptions {
   int32_t hot_loop = 56;          // back-edges before a loop is recorded (LuaJIT's hotloop)
   int max_aborts = 4;             // recordings of one loop that may fail before it is left alone
+  int hot_exit = 10;              // times an exit is taken before a side trace is recorded
+  size_t max_sides = 32;          // side traces per trace
+  size_t max_traces = 400;        // traces per instance
+  size_t max_tree_paths = 12;     // side paths compiled into one loop (trace tree)
   bool loop_pass = true;          // LOOP pass (peeling, hoisting); off: a plain loop
   bool dce = true;                // dead-code elimination
   FoldOptions fold;               // constant folding and CSE
@@ -40,6 +44,7 @@ struct JitStats {
   std::atomic<uint64_t> entries{0};        // trace entries
   std::atomic<uint64_t> exits{0};          // side exits taken (not counting fuel refills)
   std::atomic<uint64_t> emit_retries{0};   // re-emissions to avoid forbidden bytes
+  std::atomic<uint64_t> tree_paths{0};     // side traces compiled into their loop
 };
 
 class TraceJit : public TraceEngineFactory {

@@ -64,6 +64,8 @@ class Lowering {
   x86::Xmm NewXmm(IrRef r) { return xmm_[r] = cc_.newXmmSd(); }
 
   Label Exit(uint32_t snap) {
+    // Guards whose snapshot a side path continues jump to it instead of leaving.
+    if (auto side = side_labels_.find(snap); side != side_labels_.end()) return side->second;
     auto it = exits_.find(snap);
     if (it != exits_.end()) return it->second;
     Label l = cc_.newLabel();
@@ -116,6 +118,9 @@ class Lowering {
     }
   }
 
+  // Gives each PHI its next value at a back-edge; through temporaries, so that PHIs
+  // reading each other see the old values.
+  void ParallelMove(const std::vector<std::pair<IrRef, IrRef>>& moves);
   void IntBinary(IrRef r, const IrIns& ins);
   void FloatBinary(IrRef r, const IrIns& ins);
   void GuardInt(const IrIns& ins);
@@ -131,6 +136,7 @@ class Lowering {
   std::vector<x86::Xmm> xmm_;
   std::unordered_map<IrRef, x86::Xmm> float_consts_;
   std::unordered_map<uint32_t, Label> exits_;
+  std::unordered_map<uint32_t, Label> side_labels_;
   std::vector<uint32_t> exit_order_;
   x86::Gp base_, ctx_, budget_, globals_;
   bool allocates_ = false;  // the trace calls helpers that may allocate
@@ -496,12 +502,39 @@ void Lowering::Lower(IrRef r) {
       }
       cc_.bind(loop_);
       break;
+    case IrOp::kExit:
+      cc_.jmp(Exit(ins.snap));
+      break;
     case IrOp::kPhi:
       break;  // set up at kLoop, updated at the back-edge
     case IrOp::kNop:
       break;
     case IrOp::kCount:
       break;
+  }
+}
+
+void Lowering::ParallelMove(const std::vector<std::pair<IrRef, IrRef>>& moves) {
+  std::vector<std::pair<IrRef, asmjit::Operand>> temps;
+  for (const auto& [p, next] : moves) {
+    const IrIns& phi = I(p);
+    if (phi.op != IrOp::kPhi || !HasStorage(phi.type) || next == kNoRef || next == p) continue;
+    if (phi.type == Tag::kFloat) {
+      x86::Xmm t = cc_.newXmmSd();
+      cc_.movsd(t, X(next));
+      temps.emplace_back(p, t);
+    } else {
+      x86::Gp t = cc_.newInt64();
+      cc_.mov(t, G(next));
+      temps.emplace_back(p, t);
+    }
+  }
+  for (auto& [p, t] : temps) {
+    if (I(p).type == Tag::kFloat) {
+      cc_.movsd(xmm_[p], t.as<x86::Xmm>());
+    } else {
+      cc_.mov(gp_[p], t.as<x86::Gp>());
+    }
   }
 }
 
@@ -520,41 +553,36 @@ asmjit::Error Lowering::Run() {
     if (ins.op == IrOp::kCallAlloc) allocates_ = true;
   }
 
-  for (IrRef r = 0; r < ir_.size(); ++r) {
+  // Side paths are appended after the body and emitted after the back-edge.
+  const IrRef main_end = ir_.sides().empty() ? static_cast<IrRef>(ir_.size()) : ir_.sides()[0].first;
+  for (const TreeSide& side : ir_.sides()) side_labels_.emplace(side.snap, cc_.newLabel());
+  for (IrRef r = 0; r < main_end; ++r) {
     Lower(r);
     if (!unsupported_.empty()) return asmjit::kErrorInvalidState;
   }
   if (ir_.loop() != kNoRef) {
-    // Back-edge: every PHI takes its value from this iteration, through temporaries so
-    // that PHIs reading each other see the old values (a parallel move).
-    std::vector<std::pair<IrRef, asmjit::Operand>> moves;
-    for (IrRef p = ir_.loop() + 1; p < ir_.size(); ++p) {
-      const IrIns& phi = I(p);
-      if (phi.op != IrOp::kPhi || !HasStorage(phi.type) || phi.b == kNoRef) continue;
-      if (phi.type == Tag::kFloat) {
-        x86::Xmm t = cc_.newXmmSd();
-        cc_.movsd(t, X(phi.b));
-        moves.emplace_back(p, t);
-      } else {
-        x86::Gp t = cc_.newInt64();
-        cc_.mov(t, G(phi.b));
-        moves.emplace_back(p, t);
-      }
+    // Back-edge: every PHI takes its value from this iteration.
+    std::vector<std::pair<IrRef, IrRef>> moves;
+    for (IrRef p = ir_.loop() + 1; p < main_end; ++p) {
+      if (I(p).op == IrOp::kPhi) moves.emplace_back(p, I(p).b);
     }
-    for (auto& [p, t] : moves) {
-      if (I(p).type == Tag::kFloat) {
-        cc_.movsd(xmm_[p], t.as<x86::Xmm>());
-      } else {
-        cc_.mov(gp_[p], t.as<x86::Gp>());
-      }
-    }
+    ParallelMove(moves);
     v_.Pad(cc_);
     cc_.jmp(loop_);
-  } else {
-    // A trace without a loop ends at its last snapshot.
-    x86::Gp zero = cc_.newUInt32();
-    cc_.xor_(zero, zero);
-    cc_.ret(zero);
+    // Side paths: each ends like the loop body, with its own values for the PHIs.
+    for (const TreeSide& side : ir_.sides()) {
+      cc_.bind(side_labels_.at(side.snap));
+      for (IrRef r = side.first; r <= side.last; ++r) {
+        Lower(r);
+        if (!unsupported_.empty()) return asmjit::kErrorInvalidState;
+      }
+      ParallelMove(side.moves);
+      v_.Pad(cc_);
+      cc_.jmp(loop_);
+    }
+  } else if (ir_.size() == 0 || I(static_cast<IrRef>(ir_.size() - 1)).op != IrOp::kExit) {
+    unsupported_ = "a trace without a loop must end in an exit";
+    return asmjit::kErrorInvalidState;
   }
 
   // Exit stubs: write the snapshot's slots, return its index.

@@ -20,6 +20,9 @@ struct FastState {
   const uint8_t* ip = nullptr;
   Value* base = nullptr;
   Closure* closure = nullptr;
+  // Returned by RunTrace: the engine wants the instructions from here recorded (a side
+  // trace from an exit that became hot).
+  bool record = false;
 };
 
 // One direct-mapped entry per back-edge instruction (hashed by address).

@@ -120,9 +120,11 @@ int RunHere(const CliArgs& args, const SandboxPlan& plan,
       if (!wanted || !tracer) return;
       const jit::JitStats& s = tracer->stats();
       std::fprintf(stderr,
-                   "trinity: jit: %llu traces (%llu bytes of code, %.3f ms compiling), %llu aborts, "
-                   "%llu loops left to the interpreter, %llu trace entries, %llu side exits\n",
+                   "trinity: jit: %llu traces + %llu tree paths (%llu bytes of code, %.3f ms "
+                   "compiling), %llu aborts, %llu loops left to the interpreter, %llu trace "
+                   "entries, %llu side exits\n",
                    static_cast<unsigned long long>(s.traces.load()),
+                   static_cast<unsigned long long>(s.tree_paths.load()),
                    static_cast<unsigned long long>(s.code_bytes.load()), s.compile_ns.load() / 1e6,
                    static_cast<unsigned long long>(s.aborts.load()),
                    static_cast<unsigned long long>(s.blacklisted.load()),
