@@ -104,6 +104,7 @@ struct Snapshot {
   uint32_t resume_pc = 0;          // fast-code offset in the innermost frame's function
   uint32_t function = 0;           // the innermost frame's function
   bool at_loop_edge = false;       // resumes at the loop's back-edge instruction
+  bool fuel = false;               // a fuel guard leaves through it (budget ran low)
   // Set on the last snapshot of a trace that ends at a back-edge with a trace of its own:
   // that back-edge instruction (its fuel step already charged); the trace to run next is
   // the one installed for it, entered at resume_pc, the loop header.

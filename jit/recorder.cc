@@ -243,6 +243,7 @@ Recorder::Status Recorder::CloseLink(FastOp op, const FastState& at) {
   // header, where the other loop's trace takes over.
   uint32_t before = Snap();
   rec_.ir.snapshots()[before].at_loop_edge = true;
+  rec_.ir.snapshots()[before].fuel = true;
   IrIns fuel = Ins(IrOp::kGuardFuel, Tag::kNil);
   fuel.snap = before;
   b_.Emit(fuel);
@@ -266,6 +267,7 @@ Recorder::Status Recorder::CloseLoop(FastOp op, const FastState& at) {
   // takes this edge (and its safepoint) itself.
   uint32_t s = Snap();
   rec_.ir.snapshots()[s].at_loop_edge = true;
+  rec_.ir.snapshots()[s].fuel = true;
   IrIns fuel = Ins(IrOp::kGuardFuel, Tag::kNil);
   fuel.snap = s;
   b_.Emit(fuel);
@@ -369,6 +371,7 @@ Recorder::Status Recorder::Inline(const FastFunction* callee, Closure* closure, 
   // The call's safepoint charges one step of fuel, as the interpreter's does.
   IrIns fuel = Ins(IrOp::kGuardFuel, Tag::kNil);
   fuel.snap = Snap();
+  rec_.ir.snapshots()[fuel.snap].fuel = true;
   b_.Emit(fuel);
   // The callee's locals past its parameters start as nil.
   for (uint32_t i = callee->arity; i < callee->num_locals; ++i) {

@@ -143,7 +143,7 @@ class Engine : public TraceEngine {
       break;
     }
     const Snapshot& s = t->snapshots[exit];
-    if (!s.at_loop_edge && s.link == nullptr) stats_->exits.fetch_add(1, std::memory_order_relaxed);
+    if (!s.fuel && s.link == nullptr) stats_->exits.fetch_add(1, std::memory_order_relaxed);
 
     // Rebuild the frames of the calls the trace had inlined, as the interpreter's call
     // sequence would have left them.
@@ -168,7 +168,7 @@ class Engine : public TraceEngine {
     resume.base = base;
     resume.closure = closure;
     // A side exit taken often enough gets a trace of its own, recorded from here.
-    if (!s.at_loop_edge && s.link == nullptr && s.frames.empty() && !recorder_ &&
+    if (!s.at_loop_edge && !s.fuel && s.link == nullptr && s.frames.empty() && !recorder_ &&
         t->sides[exit] == nullptr && t->exit_failures[exit] < options_.max_aborts &&
         t->side_count < options_.max_sides && traces_.size() < options_.max_traces &&
         ++t->exit_hits[exit] >= options_.hot_exit) {
