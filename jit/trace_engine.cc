@@ -50,6 +50,8 @@ struct Trace {
   bool uses_root_closure = false;
   Closure* root_closure = nullptr;
   uint64_t id = 0;
+  uint64_t entries = 0;  // from the interpreter (root traces)
+  uint64_t steps = 0;    // fuel steps those entries ran in traces
 };
 
 class Engine : public TraceEngine {
@@ -108,8 +110,10 @@ class Engine : public TraceEngine {
   }
 
   FastState RunTrace(void* handle, const FastState& at, int64_t* budget) override {
-    Trace* t = static_cast<Trace*>(handle);
+    Trace* root = static_cast<Trace*>(handle);
+    Trace* t = root;
     if (!CanEnter(*t, at)) return at;
+    const int64_t budget_before = *budget;
     TraceContext ctx;
     ctx.budget = budget;
     ctx.globals = vm_.globals.data();
@@ -144,21 +148,30 @@ class Engine : public TraceEngine {
     }
     const Snapshot& s = t->snapshots[exit];
     if (!s.fuel && s.link == nullptr) stats_->exits.fetch_add(1, std::memory_order_relaxed);
+    // Fuel steps are back-edges and calls: what a trace entry bought. A loop that runs a
+    // handful of iterations per entry costs more in entries and exits than it saves, and
+    // goes back to the interpreter for good.
+    ++root->entries;
+    root->steps += static_cast<uint64_t>(budget_before - *budget);
+    if (root->entries == options_.judge_after &&
+        root->steps < root->entries * static_cast<uint64_t>(options_.min_steps_per_entry)) {
+      Unprofitable(*root);
+    }
 
     // Rebuild the frames of the calls the trace had inlined, as the interpreter's call
     // sequence would have left them.
     const FastModule& fm = *vm_.module->executable.fast();
-    Value* root = at.base;
+    Value* frame = at.base;
     Closure* closure = at.closure;
-    Value* base = root;
+    Value* base = frame;
     for (const SnapFrame& f : s.frames) {
       Frame& caller = vm_.frames[vm_.depth - 1];
       caller.fast_ip =
           reinterpret_cast<const FastInsn*>(fm.functions[caller.function].code + f.return_pc);
       Frame& callee = vm_.frames[vm_.depth++];
       callee.function = f.function;
-      callee.base = Offset(root, f.base_offset);
-      callee.result = Offset(root, f.result_offset);
+      callee.base = Offset(frame, f.base_offset);
+      callee.result = Offset(frame, f.result_offset);
       callee.closure = reinterpret_cast<Closure*>(f.closure);
       base = callee.base;
       closure = callee.closure;
@@ -299,6 +312,24 @@ class Engine : public TraceEngine {
       perf_map_->Add(t.code.block, t.code.code_size,
                      "trinity:trace" + std::to_string(t.id) + ":" + fn.name);
     }
+  }
+
+  void Unprofitable(Trace& t) {
+    if (t.anchor == nullptr) return;
+    LoopCounter& lc = table_[LoopIndex(t.anchor)];
+    if (lc.trace != &t) return;
+    lc.trace = nullptr;
+    lc.hot = INT32_MAX;
+    aborts_[t.anchor] = options_.max_aborts;
+    stats_->blacklisted.fetch_add(1, std::memory_order_relaxed);
+    stats_->unprofitable.fetch_add(1, std::memory_order_relaxed);
+    if (options_.dump) {
+      std::fprintf(stderr, "---- trace %llu dropped: %llu steps in %llu entries\n",
+                   static_cast<unsigned long long>(t.id), static_cast<unsigned long long>(t.steps),
+                   static_cast<unsigned long long>(t.entries));
+    }
+    // The code is released at the next flush: frames being rebuilt may still refer to
+    // the snapshots, and the dispatcher no longer reaches it.
   }
 
   // A side trace whose parent was recompiled: its code goes; nothing can reach it.

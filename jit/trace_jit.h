@@ -23,6 +23,10 @@ struct JitOptions {
   size_t max_sides = 32;          // side traces per trace
   size_t max_traces = 400;        // traces per instance
   size_t max_tree_paths = 12;     // side paths compiled into one loop (trace tree)
+  // After `judge_after` entries, a loop trace that ran fewer than min_steps_per_entry
+  // back-edges and calls per entry is dropped (entering it costs more than it saves).
+  uint64_t judge_after = 4096;
+  uint64_t min_steps_per_entry = 3;
   bool loop_pass = true;          // LOOP pass (peeling, hoisting); off: a plain loop
   bool dce = true;                // dead-code elimination
   FoldOptions fold;               // constant folding and CSE
@@ -45,6 +49,7 @@ struct JitStats {
   std::atomic<uint64_t> exits{0};          // side exits taken (not counting fuel refills)
   std::atomic<uint64_t> emit_retries{0};   // re-emissions to avoid forbidden bytes
   std::atomic<uint64_t> tree_paths{0};     // side traces compiled into their loop
+  std::atomic<uint64_t> unprofitable{0};   // loop traces dropped for running too briefly
 };
 
 class TraceJit : public TraceEngineFactory {

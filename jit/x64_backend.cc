@@ -5,6 +5,8 @@
 // EmitVariant so no immediate can smuggle a forbidden byte sequence into the code.
 #include "jit/x64_backend.h"
 
+#include "jit/divide_by_constant.h"
+
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
@@ -122,6 +124,7 @@ class Lowering {
   // reading each other see the old values.
   void ParallelMove(const std::vector<std::pair<IrRef, IrRef>>& moves);
   void IntBinary(IrRef r, const IrIns& ins);
+  void DivideByConstant(const x86::Gp& d, int64_t divisor, bool remainder);
   void FloatBinary(IrRef r, const IrIns& ins);
   void GuardInt(const IrIns& ins);
   void GuardFloat(const IrIns& ins);
@@ -167,6 +170,10 @@ void Lowering::IntBinary(IrRef r, const IrIns& ins) {
       break;
     case IrOp::kDivI:
     case IrOp::kModI: {
+      if (IsConst(ins.b) && I(ins.b).imm >= 2) {
+        DivideByConstant(d, I(ins.b).imm, ins.op == IrOp::kModI);
+        break;
+      }
       // The recorder guarded b > 0, so idiv cannot fault.
       x86::Gp hi = cc_.newInt64();
       cc_.cqo(hi, d);
@@ -175,6 +182,44 @@ void Lowering::IntBinary(IrRef r, const IrIns& ins) {
       break;
     }
     default: break;
+  }
+}
+
+// d = d / divisor or d % divisor (divisor >= 2), truncating, without idiv: see
+// divide_by_constant.h for the arithmetic this mirrors.
+void Lowering::DivideByConstant(const x86::Gp& d, int64_t divisor, bool remainder) {
+  x86::Gp x = cc_.newInt64();
+  cc_.mov(x, d);
+  x86::Gp q = d;
+  if (IsPowerOfTwo(divisor)) {
+    const int k = Log2(divisor);
+    x86::Gp bias = cc_.newInt64();
+    cc_.mov(bias, x);
+    cc_.sar(bias, 63);
+    cc_.shr(bias, 64 - k);
+    cc_.add(q, bias);
+    cc_.sar(q, k);
+  } else {
+    const SignedMagic m = MagicFor(divisor);
+    x86::Gp lo = cc_.newInt64(), hi = cc_.newInt64();
+    v_.MovImm(cc_, lo, static_cast<uint64_t>(m.multiplier));
+    cc_.imul(hi, lo, x);  // hi:lo = lo * x (signed)
+    if (m.add_dividend) cc_.add(hi, x);
+    if (m.shift != 0) cc_.sar(hi, m.shift);
+    cc_.mov(q, hi);
+    cc_.shr(hi, 63);
+    cc_.add(q, hi);
+  }
+  if (remainder) {
+    x86::Gp product = cc_.newInt64();
+    if (FitsClean32(divisor)) {
+      cc_.imul(product, q, static_cast<int32_t>(divisor));
+    } else {
+      v_.MovImm(cc_, product, static_cast<uint64_t>(divisor));
+      cc_.imul(product, q);
+    }
+    cc_.mov(d, x);
+    cc_.sub(d, product);
   }
 }
 
@@ -193,7 +238,7 @@ void Lowering::FloatBinary(IrRef r, const IrIns& ins) {
     return;
   }
   x86::Xmm d = NewXmm(r);
-  cc_.movsd(d, X(ins.a));
+  cc_.movapd(d, X(ins.a));  // a full copy: movsd between registers merges
   x86::Xmm b = X(ins.b);
   switch (ins.op) {
     case IrOp::kAddF: cc_.addsd(d, b); break;
@@ -495,7 +540,7 @@ void Lowering::Lower(IrRef r) {
       for (IrRef p = r + 1; p < ir_.size(); ++p) {
         if (I(p).op != IrOp::kPhi) continue;
         if (I(p).type == Tag::kFloat) {
-          cc_.movsd(NewXmm(p), X(I(p).a));
+          cc_.movapd(NewXmm(p), X(I(p).a));
         } else if (HasStorage(I(p).type)) {
           cc_.mov(NewGp(p), G(I(p).a));
         }
@@ -515,25 +560,62 @@ void Lowering::Lower(IrRef r) {
 }
 
 void Lowering::ParallelMove(const std::vector<std::pair<IrRef, IrRef>>& moves) {
-  std::vector<std::pair<IrRef, asmjit::Operand>> temps;
+  // Sequentialise: a PHI may be written once no pending move still reads it; a cycle of
+  // PHIs reading each other is broken through one temporary.
+  struct Move {
+    IrRef dst;
+    IrRef src;       // an IR value, or kNoRef when `temp` holds it
+    asmjit::Operand temp;
+  };
+  std::vector<Move> pending;
   for (const auto& [p, next] : moves) {
     const IrIns& phi = I(p);
     if (phi.op != IrOp::kPhi || !HasStorage(phi.type) || next == kNoRef || next == p) continue;
-    if (phi.type == Tag::kFloat) {
+    pending.push_back({p, next, {}});
+  }
+  auto copy = [&](const Move& m) {
+    const bool fp = I(m.dst).type == Tag::kFloat;
+    if (m.src == kNoRef) {
+      if (fp) cc_.movapd(xmm_[m.dst], m.temp.as<x86::Xmm>());
+      else cc_.mov(gp_[m.dst], m.temp.as<x86::Gp>());
+    } else if (fp) {
+      cc_.movapd(xmm_[m.dst], X(m.src));
+    } else {
+      cc_.mov(gp_[m.dst], G(m.src));
+    }
+  };
+  while (!pending.empty()) {
+    bool progressed = false;
+    for (size_t i = 0; i < pending.size(); ++i) {
+      bool read_later = false;
+      for (size_t j = 0; j < pending.size(); ++j) {
+        if (j != i && pending[j].src == pending[i].dst) read_later = true;
+      }
+      if (read_later) continue;
+      copy(pending[i]);
+      pending.erase(pending.begin() + static_cast<ptrdiff_t>(i));
+      progressed = true;
+      break;
+    }
+    if (progressed) continue;
+    // Only cycles are left: park one PHI's current value, which frees it for writing.
+    Move& m = pending.front();
+    const IrRef parked = m.dst;
+    asmjit::Operand temp;
+    if (I(parked).type == Tag::kFloat) {
       x86::Xmm t = cc_.newXmmSd();
-      cc_.movsd(t, X(next));
-      temps.emplace_back(p, t);
+      cc_.movapd(t, xmm_[parked]);
+      temp = t;
     } else {
       x86::Gp t = cc_.newInt64();
-      cc_.mov(t, G(next));
-      temps.emplace_back(p, t);
+      cc_.mov(t, gp_[parked]);
+      temp = t;
     }
-  }
-  for (auto& [p, t] : temps) {
-    if (I(p).type == Tag::kFloat) {
-      cc_.movsd(xmm_[p], t.as<x86::Xmm>());
-    } else {
-      cc_.mov(gp_[p], t.as<x86::Gp>());
+    for (Move& other : pending) {
+      if (other.src == parked) {
+        other.src = kNoRef;
+        other.temp = temp;
+      }
     }
   }
 }
