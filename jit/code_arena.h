@@ -48,6 +48,7 @@ class CodeArena {
   void Release(uint8_t* block);
 
   size_t reserved_bytes() const { return reserve_; }
+  const uint8_t* base() const { return base_; }
   size_t used_bytes() const { return used_; }          // bytes in live blocks (whole pages)
   uint64_t published_blocks() const { return published_; }
   static size_t PageSize();

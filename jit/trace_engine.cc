@@ -28,6 +28,14 @@ struct AbortLog {
   std::string last;
 };
 
+// The executable memory every engine of one TraceJit publishes into: one reservation per
+// process (or per factory), so it can be tagged and named to a seccomp filter once.
+struct SharedArena {
+  SharedArena(size_t bytes, const std::function<bool(void*, size_t)>& tag) : arena(bytes, tag) {}
+  std::mutex mu;
+  CodeArena arena;
+};
+
 namespace {
 
 struct Trace {
@@ -57,8 +65,9 @@ struct Trace {
 class Engine : public TraceEngine {
  public:
   Engine(Instance::Impl* vm, const JitOptions& options, std::shared_ptr<JitStats> stats,
-         std::shared_ptr<AbortLog> log)
-      : vm_(*vm), options_(options), stats_(std::move(stats)), log_(std::move(log)) {
+         std::shared_ptr<AbortLog> log, std::shared_ptr<SharedArena> arena)
+      : vm_(*vm), options_(options), stats_(std::move(stats)), log_(std::move(log)),
+        arena_(std::move(arena)) {
     for (LoopCounter& lc : table_) lc.hot = options_.hot_loop;
   }
   ~Engine() override { Flush(); }
@@ -207,11 +216,7 @@ class Engine : public TraceEngine {
       lc.loop_ip = nullptr;
       lc.hot = options_.hot_loop;
     }
-    if (arena_) {
-      for (auto& t : traces_) {
-        if (t->code.block != nullptr) arena_->Release(t->code.block);
-      }
-    }
+    for (auto& t : traces_) Release(*t);
     traces_.clear();
   }
 
@@ -268,19 +273,19 @@ class Engine : public TraceEngine {
                    static_cast<unsigned long long>(trace_ids_ + 1), ir.snapshots().size(),
                    ir.ToString().c_str());
     }
-    if (!arena_) {
-      arena_.emplace(options_.code_bytes);
-      if (!arena_->ok()) {
-        Penalize(arena_->error());
-        arena_.reset();
-        return std::nullopt;
-      }
+    if (!arena_->arena.ok()) {
+      Penalize(arena_->arena.error());
+      return std::nullopt;
     }
     BackendOptions backend;
     backend.stress_exits = options_.stress_exits;
     std::string assembly;
     if (options_.dump) backend.assembly = &assembly;
-    auto compiled = CompileTrace(ir, *arena_, backend);
+    std::variant<CompiledTrace, EmitFailure> compiled;
+    {
+      std::lock_guard<std::mutex> lock(arena_->mu);
+      compiled = CompileTrace(ir, arena_->arena, backend);
+    }
     if (options_.dump) std::fprintf(stderr, "%s", assembly.c_str());
     if (auto* failure = std::get_if<EmitFailure>(&compiled)) {
       Penalize(failure->message);
@@ -294,7 +299,7 @@ class Engine : public TraceEngine {
 
   // Gives `t` new code and snapshots (a first compile, or a recompiled tree).
   void Install(Trace& t, CompiledTrace code, TraceIr& ir) {
-    if (t.code.block != nullptr) arena_->Release(t.code.block);
+    Release(t);
     // Side traces hanging off the old exits refer to snapshot numbers that changed.
     for (Trace* side : t.sides) {
       if (side != nullptr) Retire(side);
@@ -306,12 +311,13 @@ class Engine : public TraceEngine {
     t.exit_failures.assign(t.snapshots.size(), 0);
     t.sides.assign(t.snapshots.size(), nullptr);
     t.side_count = 0;
+    const Function& fn = *vm_.module->executable.fast()->functions[t.root_function].wire;
+    const std::string name = "trinity:trace" + std::to_string(t.id) + ":" + fn.name;
     if (options_.perf_map) {
       if (!perf_map_) perf_map_.emplace(options_.perf_map_path);
-      const Function& fn = *vm_.module->executable.fast()->functions[t.root_function].wire;
-      perf_map_->Add(t.code.block, t.code.code_size,
-                     "trinity:trace" + std::to_string(t.id) + ":" + fn.name);
+      perf_map_->Add(t.code.block, t.code.code_size, name);
     }
+    if (options_.on_publish) options_.on_publish(t.code.block, t.code.code_size, name);
   }
 
   void Unprofitable(Trace& t) {
@@ -332,14 +338,20 @@ class Engine : public TraceEngine {
     // the snapshots, and the dispatcher no longer reaches it.
   }
 
+  void Release(Trace& t) {
+    if (t.code.block == nullptr) return;
+    std::lock_guard<std::mutex> lock(arena_->mu);
+    arena_->arena.Release(t.code.block);
+    t.code = CompiledTrace{};
+  }
+
   // A side trace whose parent was recompiled: its code goes; nothing can reach it.
   void Retire(Trace* t) {
     for (Trace* side : t->sides) {
       if (side != nullptr) Retire(side);
     }
     t->sides.clear();
-    if (t->code.block != nullptr) arena_->Release(t->code.block);
-    t->code = CompiledTrace{};
+    Release(*t);
   }
 
   // A side trace that came back to its own root loop's back-edge from an exit of the loop
@@ -427,7 +439,7 @@ class Engine : public TraceEngine {
   uint32_t parent_exit_ = 0;
   int32_t parent_origin_ = -1;               // the exit's recorded snapshot in a loop body
   std::unordered_map<const uint8_t*, int> aborts_;
-  std::optional<CodeArena> arena_;
+  std::shared_ptr<SharedArena> arena_;
   std::optional<PerfMap> perf_map_;
   std::vector<std::unique_ptr<Trace>> traces_;
   uint64_t trace_ids_ = 0;
@@ -439,11 +451,19 @@ class Engine : public TraceEngine {
 TraceJit::TraceJit(JitOptions options)
     : options_(std::move(options)),
       stats_(std::make_shared<JitStats>()),
-      aborts_(std::make_shared<AbortLog>()) {}
+      aborts_(std::make_shared<AbortLog>()),
+      arena_(std::make_shared<SharedArena>(options_.code_bytes, options_.tag_code)) {}
 
 std::unique_ptr<TraceEngine> TraceJit::Create(Instance::Impl* vm) {
-  return std::make_unique<Engine>(vm, options_, stats_, aborts_);
+  return std::make_unique<Engine>(vm, options_, stats_, aborts_, arena_);
 }
+
+TraceJit::CodeRegion TraceJit::code_region() const {
+  if (!arena_->arena.ok()) return {};
+  return {arena_->arena.base(), arena_->arena.reserved_bytes()};
+}
+
+const std::string& TraceJit::arena_error() const { return arena_->arena.error(); }
 
 std::string TraceJit::last_abort() const {
   std::lock_guard<std::mutex> lock(aborts_->mu);

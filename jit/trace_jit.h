@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,6 +37,11 @@ struct JitOptions {
   bool perf_map = false;          // append published code to /tmp/perf-PID.map
   std::string perf_map_path;      // testing: another file
   bool dump = false;              // print each trace's IR and every abort to stderr
+  // Runs once on the code reservation before anything is written: the isolation layer
+  // gives it the runtime's protection key (mprotect keeps a page's key afterwards).
+  std::function<bool(void*, size_t)> tag_code;
+  // Called for every piece of code published: kernel registration, audit probes.
+  std::function<void(const void* code, size_t size, const std::string& name)> on_publish;
 };
 
 // Counters over every engine the factory created (all instances), for reports and tests.
@@ -60,11 +66,20 @@ class TraceJit : public TraceEngineFactory {
   const JitStats& stats() const { return *stats_; }
   // The last abort reason seen, for --jit-verbose style reports.
   std::string last_abort() const;
+  // The address range every trace's code lives in (reserved when the factory is made,
+  // before a sandbox locks down); empty when the reservation failed (arena_error()).
+  struct CodeRegion {
+    const void* base = nullptr;
+    size_t size = 0;
+  };
+  CodeRegion code_region() const;
+  const std::string& arena_error() const;
 
  private:
   JitOptions options_;
   std::shared_ptr<JitStats> stats_;
   std::shared_ptr<struct AbortLog> aborts_;
+  std::shared_ptr<struct SharedArena> arena_;
 };
 
 std::shared_ptr<TraceJit> MakeTraceJit(JitOptions options = {});
