@@ -19,27 +19,35 @@ size_t CodeArena::PageSize() {
 
 CodeArena::CodeArena(size_t reserve_bytes, const std::function<bool(void*, size_t)>& tag) {
   const size_t page = PageSize();
-  reserve_ = (reserve_bytes + page - 1) / page * page;
-  if (reserve_ == 0) {
-    error_ = "empty code reservation";
+  if (reserve_bytes == 0 || reserve_bytes > (size_t{1} << 40)) {
+    error_ = "JIT code reservation must be between one page and 1 TiB";
     return;
   }
-  void* p = mmap(nullptr, reserve_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  reserve_ = page;
+  while (reserve_ < reserve_bytes) reserve_ *= 2;
+  // Map three times the span and keep the part aligned to it: arena, then guard.
+  const size_t span = 2 * reserve_;
+  void* p = mmap(nullptr, span + span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) {
     error_ = std::string("cannot reserve JIT code memory: ") + std::strerror(errno);
     return;
   }
-  if (tag && !tag(p, reserve_)) {
-    munmap(p, reserve_);
+  const uintptr_t start = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t aligned = (start + span - 1) & ~(uintptr_t{span} - 1);
+  if (aligned > start) munmap(p, aligned - start);
+  const uintptr_t end = start + 2 * span;
+  if (end > aligned + span) munmap(reinterpret_cast<void*>(aligned + span), end - (aligned + span));
+  if (tag && !tag(reinterpret_cast<void*>(aligned), span)) {
+    munmap(reinterpret_cast<void*>(aligned), span);
     error_ = "cannot tag JIT code memory with the runtime's protection key";
     return;
   }
-  base_ = static_cast<uint8_t*>(p);
+  base_ = reinterpret_cast<uint8_t*>(aligned);
   free_.emplace(base_, reserve_);
 }
 
 CodeArena::~CodeArena() {
-  if (base_ != nullptr) munmap(base_, reserve_);
+  if (base_ != nullptr) munmap(base_, 2 * reserve_);
 }
 
 uint8_t* CodeArena::BeginWrite(size_t size) {

@@ -17,9 +17,13 @@ namespace trinity::jit {
 
 class CodeArena {
  public:
-  // Reserves `reserve_bytes` of address space (PROT_NONE). `tag` runs once on the whole
-  // reservation before anything is written (the isolation layer gives it the runtime's
-  // protection key; mprotect keeps a page's key afterwards). Check ok() after building.
+  // Reserves `reserve_bytes` of address space (PROT_NONE), rounded up to a power of two
+  // and aligned to twice that, followed by a guard of the same size that is never handed
+  // out. So a seccomp filter can confine executable memory to the arena with one masked
+  // comparison on the address and a bound on the length: a range that starts in the
+  // arena and is no longer than it ends inside arena + guard. `tag` runs once on the
+  // whole reservation before anything is written (the isolation layer gives it the
+  // runtime's protection key; mprotect keeps a page's key afterwards). Check ok().
   explicit CodeArena(size_t reserve_bytes,
                      const std::function<bool(void*, size_t)>& tag = nullptr);
   ~CodeArena();
@@ -59,7 +63,7 @@ class CodeArena {
     bool executable;
   };
   uint8_t* base_ = nullptr;
-  size_t reserve_ = 0;
+  size_t reserve_ = 0;     // usable bytes (a power of two); the guard follows
   size_t used_ = 0;
   uint64_t published_ = 0;
   std::string error_;

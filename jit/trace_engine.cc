@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -282,10 +283,10 @@ class Engine : public TraceEngine {
     std::string assembly;
     if (options_.dump) backend.assembly = &assembly;
     std::variant<CompiledTrace, EmitFailure> compiled;
-    {
+    InHostDomain([&] {
       std::lock_guard<std::mutex> lock(arena_->mu);
       compiled = CompileTrace(ir, arena_->arena, backend);
-    }
+    });
     if (options_.dump) std::fprintf(stderr, "%s", assembly.c_str());
     if (auto* failure = std::get_if<EmitFailure>(&compiled)) {
       Penalize(failure->message);
@@ -340,9 +341,21 @@ class Engine : public TraceEngine {
 
   void Release(Trace& t) {
     if (t.code.block == nullptr) return;
-    std::lock_guard<std::mutex> lock(arena_->mu);
-    arena_->arena.Release(t.code.block);
+    InHostDomain([&] {
+      std::lock_guard<std::mutex> lock(arena_->mu);
+      arena_->arena.Release(t.code.block);
+    });
     t.code = CompiledTrace{};
+  }
+
+  // Code memory may carry the runtime's protection key, which plugin code (the recorder
+  // runs there) cannot write: publishing and releasing happen in the host's domain.
+  void InHostDomain(const std::function<void()>& body) {
+    if (vm_.options.gate != nullptr && vm_.running) {
+      vm_.options.gate->RunHost(body);
+    } else {
+      body();
+    }
   }
 
   // A side trace whose parent was recompiled: its code goes; nothing can reach it.

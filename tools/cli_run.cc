@@ -1,9 +1,12 @@
 // `trinity run`: load (always through the verifier), instantiate with the command-line
 // limits and the CLI's host functions, lock down (--sandbox), run the top-level code, then
 // call the entry — in this process, or in a sandboxed worker (--isolate=process).
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -11,7 +14,6 @@
 #include "isolation/mpk_isolation.h"
 #include "isolation/process_tier.h"
 #include "jit/trace_jit.h"
-#include <cstdlib>
 #include "runtime/module.h"
 #include "runtime/trinity.h"
 #include "tools/cli_commands.h"
@@ -92,7 +94,26 @@ int RunInWorker(const CliArgs& args, const SandboxPlan& plan, std::vector<uint8_
 
 // In this process: the instance is created, then the process locks down, then plugin code
 // runs. After lock-down the command only prints and exits.
-int RunHere(const CliArgs& args, const SandboxPlan& plan,
+// --jit-stats: what the JIT did, on stderr.
+void PrintJitStats(const jit::TraceJit& tracer) {
+  const jit::JitStats& s = tracer.stats();
+  std::fprintf(stderr,
+               "trinity: jit: %llu traces + %llu tree paths (%llu bytes of code, %.3f ms "
+               "compiling), %llu aborts, %llu loops left to the interpreter, %llu trace "
+               "entries, %llu side exits\n",
+               static_cast<unsigned long long>(s.traces.load()),
+               static_cast<unsigned long long>(s.tree_paths.load()),
+               static_cast<unsigned long long>(s.code_bytes.load()), s.compile_ns.load() / 1e6,
+               static_cast<unsigned long long>(s.aborts.load()),
+               static_cast<unsigned long long>(s.blacklisted.load()),
+               static_cast<unsigned long long>(s.entries.load()),
+               static_cast<unsigned long long>(s.exits.load()));
+  if (!tracer.last_abort().empty()) {
+    std::fprintf(stderr, "trinity: jit: last abort: %s\n", tracer.last_abort().c_str());
+  }
+}
+
+int RunHere(const CliArgs& args, SandboxPlan plan,
             std::shared_ptr<const Module> module, const std::string& entry) {
   const Module& m = *module;
   auto host = SandboxedHostFunctions(args);
@@ -109,32 +130,21 @@ int RunHere(const CliArgs& args, const SandboxPlan& plan,
     // Developers: TRINITY_JIT_DUMP=1 prints every trace's IR and every abort.
     const char* dump = std::getenv("TRINITY_JIT_DUMP");
     jit_options.dump = dump != nullptr && *dump != '\0' && std::string_view(dump) != "0";
-    tracer = jit::MakeTraceJit(jit_options);
-    options.jit = tracer;
-  }
-  // Statistics go to stderr when the run ends, however it ends.
-  struct StatsReport {
-    const std::shared_ptr<jit::TraceJit>& tracer;
-    bool wanted;
-    ~StatsReport() {
-      if (!wanted || !tracer) return;
-      const jit::JitStats& s = tracer->stats();
-      std::fprintf(stderr,
-                   "trinity: jit: %llu traces + %llu tree paths (%llu bytes of code, %.3f ms "
-                   "compiling), %llu aborts, %llu loops left to the interpreter, %llu trace "
-                   "entries, %llu side exits\n",
-                   static_cast<unsigned long long>(s.traces.load()),
-                   static_cast<unsigned long long>(s.tree_paths.load()),
-                   static_cast<unsigned long long>(s.code_bytes.load()), s.compile_ns.load() / 1e6,
-                   static_cast<unsigned long long>(s.aborts.load()),
-                   static_cast<unsigned long long>(s.blacklisted.load()),
-                   static_cast<unsigned long long>(s.entries.load()),
-                   static_cast<unsigned long long>(s.exits.load()));
-      if (!tracer->last_abort().empty()) {
-        std::fprintf(stderr, "trinity: jit: last abort: %s\n", tracer->last_abort().c_str());
-      }
+    if (plan.isolate == Isolate::kMpk && isolation::MpkAvailable()) {
+      // Trace code carries the host-protected key: plugin code can run it, not touch it.
+      jit_options.tag_code = [](void* base, size_t length) {
+        return isolation::ProtectHostRegion(base, length, PROT_NONE).ok();
+      };
     }
-  } stats_report{tracer, args.jit_stats};
+    tracer = jit::MakeTraceJit(jit_options);
+    if (tracer->code_region().base == nullptr) {
+      return Report(Failure{kExitInvalidInput,
+                            "trinity: --jit=on: " + tracer->arena_error() + "\n"});
+    }
+    options.jit = tracer;
+    plan.jit_code = isolation::JitCodeRegion{reinterpret_cast<uintptr_t>(tracer->code_region().base),
+                                             tracer->code_region().size};
+  }
   // Declared before the instance, which must be destroyed first.
   std::unique_ptr<isolation::MpkDomain> domain;
   isolation::ContainmentGate containment;
@@ -158,6 +168,7 @@ int RunHere(const CliArgs& args, const SandboxPlan& plan,
   }
   if (auto locked = LockDown(plan); !locked) return Report(locked.error());
   auto finish = [&](int status) {
+    if (args.jit_stats && tracer) PrintJitStats(*tracer);
     if (plan.policy != nullptr) ExitLockedDown(status);
     return status;
   };
@@ -205,6 +216,10 @@ int RunCommand(const CliArgs& args) {
     if (args.tier != ExecutionTier::kFast) {
       return Report(Failure{kExitUsage, "trinity: --tier=reference runs in this process only; "
                                         "drop --isolate=process\n"});
+    }
+    if (args.jit) {
+      return Report(Failure{kExitUsage, "trinity: --jit=on runs in this process only (process "
+                                        "workers interpret); drop --isolate=process\n"});
     }
     return RunInWorker(args, plan, std::move(bytes.value()), m, entry);
   }

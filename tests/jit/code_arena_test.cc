@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace trinity::jit {
 namespace {
@@ -116,14 +117,28 @@ TEST(CodeArena, ReleaseCoalescesAndExhaustionIsReported) {
   EXPECT_EQ(arena.used_bytes(), 4 * page);
 }
 
+TEST(CodeArena, ReservationIsAPowerOfTwoAlignedToTwiceItsSizeWithAGuardAfterIt) {
+  CodeArena arena(3 * CodeArena::PageSize() + 1);
+  ASSERT_TRUE(arena.ok());
+  const size_t size = arena.reserved_bytes();
+  EXPECT_EQ(size, 4 * CodeArena::PageSize());
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(arena.base()) % (2 * size), 0u);
+  // Nothing is ever handed out from the guard.
+  std::vector<uint8_t*> blocks;
+  while (uint8_t* b = arena.BeginWrite(1)) blocks.push_back(b);
+  ASSERT_EQ(blocks.size(), 4u);
+  for (uint8_t* b : blocks) EXPECT_LT(b, arena.base() + size);
+  EXPECT_EQ(PermissionsOf(arena.base() + size), "---p");
+}
+
 TEST(CodeArena, TagHookSeesTheWholeReservationOrFailsCreation) {
   size_t seen = 0;
-  CodeArena tagged(3 * CodeArena::PageSize(), [&](void*, size_t n) {
+  CodeArena tagged(4 * CodeArena::PageSize(), [&](void*, size_t n) {
     seen = n;
     return true;
   });
   EXPECT_TRUE(tagged.ok());
-  EXPECT_EQ(seen, 3 * CodeArena::PageSize());
+  EXPECT_EQ(seen, 8 * CodeArena::PageSize());  // arena and guard
   CodeArena refused(CodeArena::PageSize(), [](void*, size_t) { return false; });
   EXPECT_FALSE(refused.ok());
   EXPECT_NE(refused.error().find("protection key"), std::string::npos);
