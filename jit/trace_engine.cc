@@ -59,6 +59,7 @@ struct Trace {
   bool uses_root_closure = false;
   Closure* root_closure = nullptr;
   uint64_t id = 0;
+  uint32_t start_pc = 0;  // where it starts in the root function's fast code
   uint64_t entries = 0;  // from the interpreter (root traces)
   uint64_t steps = 0;    // fuel steps those entries ran in traces
 };
@@ -312,8 +313,11 @@ class Engine : public TraceEngine {
     t.exit_failures.assign(t.snapshots.size(), 0);
     t.sides.assign(t.snapshots.size(), nullptr);
     t.side_count = 0;
-    const Function& fn = *vm_.module->executable.fast()->functions[t.root_function].wire;
-    const std::string name = "trinity:trace" + std::to_string(t.id) + ":" + fn.name;
+    // trinity:traceID:FUNCTION:LINE, the line where the trace starts.
+    const FastFunction& fast = vm_.module->executable.fast()->functions[t.root_function];
+    const uint32_t line = fast.wire->LineAt(fast.WirePcAt(t.start_pc));
+    const std::string name =
+        "trinity:trace" + std::to_string(t.id) + ":" + fast.wire->name + ":" + std::to_string(line);
     if (options_.perf_map) {
       if (!perf_map_) perf_map_.emplace(options_.perf_map_path);
       perf_map_->Add(t.code.block, t.code.code_size, name);
@@ -403,6 +407,7 @@ class Engine : public TraceEngine {
   }
 
   void CompileAlone(RecordedIteration& rec) {
+    const uint32_t start_pc = rec.entry.resume_pc;
     std::variant<TraceIr, std::string> looped;
     std::unique_ptr<RecordedIteration> kept;
     if (recorder_->linked()) {
@@ -426,6 +431,7 @@ class Engine : public TraceEngine {
     t->root_closure = recorder_->root_closure();
     t->id = ++trace_ids_;
     t->anchor = recording_loop_;
+    t->start_pc = start_pc;
     if (parent_ == nullptr) t->root_rec = std::move(kept);  // trees grow from root loops
     Install(*t, *code, ir);
     if (parent_ != nullptr) {
