@@ -29,6 +29,16 @@ bool IsFusedBackEdge(FastOp op) {
   }
 }
 
+// The field holding a back-edge's displacement to its loop header.
+int BackEdgeJumpField(FastOp op) {
+  switch (op) {
+    case FastOp::kLoop: return 0;
+    case FastOp::kLoopIter: return 4;
+    case FastOp::kLoopIfTrue: case FastOp::kLoopIfFalse: return 1;
+    default: return 3;  // the fused compares
+  }
+}
+
 constexpr int32_t kValueSize = sizeof(Value);
 
 int32_t Field(const uint8_t* ip, int i) {
@@ -219,7 +229,8 @@ Recorder::Status Recorder::Step(const FastState& at, size_t depth) {
   if (pc == nullptr) return Abort("not at an instruction boundary");
   cur_base_ = at.base;
   const FastOp op = pc->op;
-  if (inline_.empty() && (op == FastOp::kLoop || op == FastOp::kLoopIfTrue || op == FastOp::kLoopIfFalse)) {
+  if (inline_.empty() && (op == FastOp::kLoop || op == FastOp::kLoopIfTrue || op == FastOp::kLoopIfFalse ||
+                          IsFusedBackEdge(op))) {
     if (at.ip == loop_ip_) return CloseLoop(op, at);
     // A conditional back-edge not taken now is an ordinary forward branch.
     if (!BackEdgeTaken(op, at.ip)) return Status::kRecording;
@@ -230,7 +241,7 @@ Recorder::Status Recorder::Step(const FastState& at, size_t depth) {
 }
 
 bool Recorder::BackEdgeTaken(FastOp op, const uint8_t* ip) {
-  if (op == FastOp::kLoop) return true;
+  if (op == FastOp::kLoop || IsFusedBackEdge(op)) return true;
   const Value& v = Concrete(Field(ip, 0));
   const bool taken = (op == FastOp::kLoopIfTrue) == v.Truthy();
   IrRef c = Read(Field(ip, 0));
@@ -249,7 +260,7 @@ Recorder::Status Recorder::CloseLink(FastOp op, const FastState& at) {
   b_.Emit(fuel);
   Snapshot link;
   for (const auto& [slot, ref] : written_) link.entries.push_back({slot, ref});
-  const int32_t jump = Field(at.ip, op == FastOp::kLoop ? 0 : 1);
+  const int32_t jump = Field(at.ip, BackEdgeJumpField(op));
   link.resume_pc = static_cast<uint32_t>(static_cast<int64_t>(pc_) + jump);
   link.function = fn_->index;
   link.link = at.ip;
@@ -481,6 +492,17 @@ Recorder::Status Recorder::Record(FastOp op, const uint8_t* ip, const FastState&
       if (F(3) != 0) return Arith(group, b_.Float(k.f), a, k, Concrete(F(1)), F(0));
       return Arith(group, a, b_.Float(k.f), Concrete(F(1)), k, F(0));
     }
+    case FastOp::kDivP2: case FastOp::kModP2: {
+      const int group = op == FastOp::kDivP2 ? 3 : 4;
+      const Value k = Value::Int(F(2));
+      return Arith(group, Read(F(1)), b_.Int(k.i), Concrete(F(1)), k, F(0));
+    }
+    case FastOp::kRSubF: case FastOp::kRDivF: {
+      const int group = op == FastOp::kRSubF ? 1 : 3;
+      const Value& k = *reinterpret_cast<const Value*>(
+          reinterpret_cast<const char*>(vm_.constants.data()) + F(2));
+      return Arith(group, b_.Float(k.f), Read(F(1)), k, Concrete(F(1)), F(0));
+    }
     case FastOp::kNeg: {
       const Value& x = Concrete(F(1));
       IrRef a = Read(F(1));
@@ -529,24 +551,29 @@ Recorder::Status Recorder::Record(FastOp op, const uint8_t* ip, const FastState&
       if (v.tag == Tag::kBool) Guard(IrOp::kGuardI, v.b ? Cond::kNe : Cond::kEq, c, b_.Bool(false));
       break;  // other types: truthiness follows from the type guard
     }
-    case FastOp::kJumpIfEq: case FastOp::kJumpIfNe: case FastOp::kJumpIfLt: case FastOp::kJumpIfLe:
-    case FastOp::kJumpIfGt: case FastOp::kJumpIfGe: {
-      const int group = static_cast<int>(op) - static_cast<int>(FastOp::kJumpIfEq);
-      IrRef a = Read(F(0)), b = Read(F(1));
-      return CompareBranch(group, true, Concrete(F(0)), Concrete(F(1)), a, b);
-    }
+    // Nil or not follows from the slot's type guard.
+    case FastOp::kJumpIfNil: case FastOp::kJumpIfNotNil: (void)Read(F(0)); break;
     case FastOp::kJumpIfNotEq: case FastOp::kJumpIfNotNe: case FastOp::kJumpIfNotLt:
     case FastOp::kJumpIfNotLe: case FastOp::kJumpIfNotGt: case FastOp::kJumpIfNotGe: {
       const int group = static_cast<int>(op) - static_cast<int>(FastOp::kJumpIfNotEq);
       IrRef a = Read(F(0)), b = Read(F(1));
       return CompareBranch(group, false, Concrete(F(0)), Concrete(F(1)), a, b);
     }
-    case FastOp::kJumpIfEqI: case FastOp::kJumpIfNeI: case FastOp::kJumpIfLtI: case FastOp::kJumpIfLeI:
-    case FastOp::kJumpIfGtI: case FastOp::kJumpIfGeI:
+    case FastOp::kJumpIfNotLtF: case FastOp::kJumpIfNotLeF: case FastOp::kJumpIfNotGtF:
+    case FastOp::kJumpIfNotGeF: {
+      // Ordered groups start at 2 (<) in kCompareConds.
+      const int group = 2 + static_cast<int>(op) - static_cast<int>(FastOp::kJumpIfNotLtF);
+      const Value& x = Concrete(F(0));
+      const Value& k = *reinterpret_cast<const Value*>(
+          reinterpret_cast<const char*>(vm_.constants.data()) + F(1));
+      // An int against a float constant is compared exactly by the interpreter; not here.
+      if (x.tag != Tag::kFloat) return Abort("comparison of " + std::string(TypeName(x.tag)) + " with a float");
+      return CompareBranch(group, false, x, k, Read(F(0)), b_.Float(k.f));
+    }
     case FastOp::kJumpIfNotEqI: case FastOp::kJumpIfNotNeI: case FastOp::kJumpIfNotLtI:
     case FastOp::kJumpIfNotLeI: case FastOp::kJumpIfNotGtI: case FastOp::kJumpIfNotGeI: {
-      const bool negated = op >= FastOp::kJumpIfNotEqI;
-      const int group = static_cast<int>(op) - static_cast<int>(negated ? FastOp::kJumpIfNotEqI : FastOp::kJumpIfEqI);
+      const bool negated = true;
+      const int group = static_cast<int>(op) - static_cast<int>(FastOp::kJumpIfNotEqI);
       const Value& x = Concrete(F(0));
       const int64_t k = F(1);
       IrRef a = Read(F(0));
@@ -571,6 +598,17 @@ Recorder::Status Recorder::Record(FastOp op, const uint8_t* ip, const FastState&
       const FastFunction* callee;
       std::memcpy(&callee, ip + FastOperandOffset(2), sizeof callee);
       if (callee->num_captures != 0) return Abort("direct call of a closure");
+      return Inline(callee, nullptr, F(0), F(1), next_pc);
+    }
+    case FastOp::kCallArgs1: case FastOp::kCallArgs2: case FastOp::kCallArgs3: {
+      const FastFunction* callee;
+      std::memcpy(&callee, ip + FastOperandOffset(2), sizeof callee);
+      if (callee->num_captures != 0) return Abort("direct call of a closure");
+      // The arguments are copied from locals into the callee's frame first.
+      const int n = 1 + static_cast<int>(op) - static_cast<int>(FastOp::kCallArgs1);
+      IrRef args[3];
+      for (int i = 0; i < n; ++i) args[i] = Read(F(4 + i));
+      for (int i = 0; i < n; ++i) Write(F(0) + i * kValueSize, args[i]);
       return Inline(callee, nullptr, F(0), F(1), next_pc);
     }
     case FastOp::kCallValue: {
