@@ -41,8 +41,9 @@ PROGRAMS = {
 }
 
 # Column order of every table; ratios are taken against these two baselines.
-# "trinity" is the default (fast) interpreter tier; "trinity ref" the reference tier.
-RUNTIMES = ["trinity", "trinity ref", "lua5.4", "luajit -joff", "luajit", "c"]
+# "trinity" is the default (fast) interpreter tier; "trinity ref" the reference tier;
+# "trinity jit" the fast tier with the trace JIT (--jit=on).
+RUNTIMES = ["trinity", "trinity ref", "trinity jit", "lua5.4", "luajit -joff", "luajit", "c"]
 BASE_INTERP = "luajit -joff"
 BASE_NATIVE = "c"
 
@@ -134,7 +135,7 @@ def commands(args, names, tmp):
         if r not in RUNTIMES:
             sys.exit("unknown runtime %r (choose from %s)" % (r, ", ".join(RUNTIMES)))
     available = {}
-    if "trinity" in wanted or "trinity ref" in wanted:
+    if "trinity" in wanted or "trinity ref" in wanted or "trinity jit" in wanted:
         trinity = locate_trinity(args)
         if trinity:
             # A private copy: another bazel build in this workspace may replace or delete
@@ -148,6 +149,10 @@ def commands(args, names, tmp):
             if "trinity" in wanted:
                 available["trinity"] = lambda n, s: [trinity, "run", os.path.join(PROGRAMS_DIR, n + ".tri"),
                                                      "--timeout", "0", "--", str(s)]
+            if "trinity jit" in wanted:
+                available["trinity jit"] = lambda n, s: [trinity, "run", "--jit=on",
+                                                         os.path.join(PROGRAMS_DIR, n + ".tri"),
+                                                         "--timeout", "0", "--", str(s)]
             if "trinity ref" in wanted:
                 available["trinity ref"] = lambda n, s: [trinity, "run", "--tier=reference",
                                                          os.path.join(PROGRAMS_DIR, n + ".tri"),

@@ -83,6 +83,15 @@ done
 for t in "${TARGETS[@]}" tri_to_tbc dump_generated replay_main; do
   run_job "fuzz/$t.cc" "$OUT/obj/fuzz_$t.o"
 done
+# The trace JIT, for fuzz_jit only: it links asmjit, rebuilt as PIC by tools/setup.sh
+# (tools/build_asmjit_pic.sh), since these binaries are position-independent.
+JIT_OBJS=()
+for src in jit/*.cc; do
+  obj="$OUT/obj/$(echo "${src%.cc}" | tr / _).o"
+  JIT_OBJS+=("$obj")
+  run_job "$src" "$obj"
+done
+ASMJIT_LIB=${ASMJIT_LIB:-/usr/local/lib/trinity-asmjit/libasmjit_pic.a}
 wait_all
 
 # An archive, so each binary links only the objects it needs (and coverage reports list
@@ -104,9 +113,15 @@ if newer_than "$ARCHIVE" "${LIB_OBJS[@]}" || [[ $(ar t "$ARCHIVE" | sort) != "$m
 fi
 link() {  # link BINARY LINK_FLAGS OBJECTS...
   local bin=$1 flags=$2; shift 2
-  if newer_than "$bin" "$@" "$REFERENCE_OBJ" "$ARCHIVE"; then
+  local jit=() libs=()
+  # fuzz_jit alone takes the JIT's objects and asmjit.
+  if [[ $bin == */fuzz_jit ]]; then
+    jit=("${JIT_OBJS[@]}")
+    libs=("$ASMJIT_LIB" -lpthread -lrt)
+  fi
+  if newer_than "$bin" "$@" "${jit[@]}" "$REFERENCE_OBJ" "$ARCHIVE"; then
     echo "  LINK $bin"
-    $CXX $flags "$@" "$REFERENCE_OBJ" "$ARCHIVE" -o "$bin"
+    $CXX $flags "$@" "${jit[@]}" "$REFERENCE_OBJ" "$ARCHIVE" "${libs[@]}" -o "$bin"
   fi
 }
 for t in "${TARGETS[@]}"; do

@@ -12,7 +12,7 @@ namespace trinity::fuzz {
 namespace {
 
 void Record(std::string& out, const Instance& instance, const Result<HostValue, Trap>& r,
-            std::string_view what) {
+            std::string_view what, bool heap) {
   out += "== ";
   out += what;
   if (r.ok()) {
@@ -22,21 +22,20 @@ void Record(std::string& out, const Instance& instance, const Result<HostValue, 
     out += "\ntrap: " + t.ToString() + "\nstack:";
     for (const TrapFrame& f : t.stack) out += " " + f.function + ":" + std::to_string(f.line);
   }
-  out += "\nfuel: " + std::to_string(instance.fuel_used()) +
-         "\nheap: " + std::to_string(instance.heap_bytes()) + "\n";
+  out += "\nfuel: " + std::to_string(instance.fuel_used()) + "\n";
+  if (heap) out += "heap: " + std::to_string(instance.heap_bytes()) + "\n";
 }
 
-void CallEveryExport(std::string& out, Instance& instance) {
+void CallEveryExport(std::string& out, Instance& instance, bool heap) {
   const Module& m = instance.module();
   for (const Export& e : m.exports) {
     std::vector<HostValue> args(m.functions[e.function].arity);
-    Record(out, instance, instance.Call(e.name, args), "export " + e.name);
+    Record(out, instance, instance.Call(e.name, args), "export " + e.name, heap);
   }
 }
 
-}  // namespace
-
-std::string RunTranscript(std::shared_ptr<const Module> module, ExecutionTier tier) {
+std::string Transcript(std::shared_ptr<const Module> module, ExecutionTier tier,
+                       std::shared_ptr<TraceEngineFactory> jit, bool heap) {
   std::string out;
   HostFunctions host;
   for (const std::string& name : module->imports) {
@@ -51,6 +50,7 @@ std::string RunTranscript(std::shared_ptr<const Module> module, ExecutionTier ti
   InstanceOptions options;
   options.limits = FuzzLimits();
   options.tier = tier;
+  options.jit = std::move(jit);
   options.print = [&out](std::string_view s) {
     out += "print: ";
     out += s;
@@ -58,22 +58,32 @@ std::string RunTranscript(std::shared_ptr<const Module> module, ExecutionTier ti
   auto created = Instance::Create(module, host, std::move(options));
   if (!created.ok()) return "create failed: " + created.error();
   Instance& instance = *created.value();
-  Record(out, instance, instance.Start(), "start");
-  CallEveryExport(out, instance);
+  Record(out, instance, instance.Start(), "start", heap);
+  CallEveryExport(out, instance, heap);
   instance.Reset();
   out += "reset heap: " + std::to_string(instance.heap_bytes()) + "\n";
-  CallEveryExport(out, instance);
+  CallEveryExport(out, instance, heap);
   return out;
 }
 
-void CheckTiersAgree(std::shared_ptr<const Module> module) {
-  std::string reference = RunTranscript(module, ExecutionTier::kReference);
-  std::string fast = RunTranscript(module, ExecutionTier::kFast);
+}  // namespace
+
+std::string RunTranscript(std::shared_ptr<const Module> module, ExecutionTier tier,
+                          std::shared_ptr<TraceEngineFactory> jit) {
+  const bool heap = jit == nullptr;
+  return Transcript(std::move(module), tier, std::move(jit), heap);
+}
+
+void CheckTiersAgree(std::shared_ptr<const Module> module, std::shared_ptr<TraceEngineFactory> jit) {
+  const bool with_jit = jit != nullptr;
+  std::string reference = Transcript(module, ExecutionTier::kReference, nullptr, !with_jit);
+  std::string fast = Transcript(module, ExecutionTier::kFast, std::move(jit), !with_jit);
   if (reference == fast) return;
   size_t at = std::mismatch(reference.begin(), reference.end(), fast.begin(), fast.end()).first -
               reference.begin();
   size_t from = at > 400 ? at - 400 : 0;
-  InvariantFailed("the fast tier disagrees with the reference tier",
+  InvariantFailed(with_jit ? "the trace JIT disagrees with the reference tier"
+                           : "the fast tier disagrees with the reference tier",
                   "at byte " + std::to_string(at) + "\n--- reference:\n" +
                       reference.substr(from, 1200) + "\n--- fast:\n" + fast.substr(from, 1200));
 }

@@ -21,6 +21,7 @@
 #include "jit/x64_backend.h"
 #include "runtime/fast_code.h"
 #include "runtime/interpreter.h"
+#include "runtime/probes.h"
 
 namespace trinity::jit {
 
@@ -322,6 +323,9 @@ class Engine : public TraceEngine {
       if (!perf_map_) perf_map_.emplace(options_.perf_map_path);
       perf_map_->Add(t.code.block, t.code.code_size, name);
     }
+    // trinity:jit_emit for the eBPF observer (bpf/), then the embedder's hook (the kernel
+    // module's registration, tools/cli_run.cc).
+    probes::ReportJitCode(vm_.id, t.code.block, t.code.code_size, name.c_str());
     if (options_.on_publish) options_.on_publish(t.code.block, t.code.code_size, name);
   }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "isolation/containment_gate.h"
+#include "isolation/kernel_checks.h"
 #include "isolation/mpk_isolation.h"
 #include "isolation/process_tier.h"
 #include "jit/trace_jit.h"
@@ -136,6 +137,18 @@ int RunHere(const CliArgs& args, SandboxPlan plan,
         return isolation::ProtectHostRegion(base, length, PROT_NONE).ok();
       };
     }
+    // Where the kernel module is loaded, it checks every trace's pages are read+execute
+    // only and traces them (trinity:jit_code); a refusal means W^X does not hold, and the
+    // process stops rather than run that code.
+    jit_options.on_publish = [](const void* code, size_t size, const std::string& name) {
+      auto registered = isolation::RegisterJitCode(code, size, name);
+      if (!registered.ok()) {
+        std::fprintf(stderr, "trinity: the kernel refuses JIT code %s: %s\n", name.c_str(),
+                     registered.error().c_str());
+        std::fflush(stderr);
+        std::_Exit(kExitSoftware);
+      }
+    };
     tracer = jit::MakeTraceJit(jit_options);
     if (tracer->code_region().base == nullptr) {
       return Report(Failure{kExitInvalidInput,
