@@ -324,25 +324,27 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
       fp = frames + vm.depth - 1;
       DISPATCH();
     }
-    if (static_cast<size_t>(stack_end - stack_begin) < argc + 1) {
-      ThrowTrap(TrapKind::kStackOverflow, "stack limit of " + std::to_string(vm.options.limits.max_stack_bytes) +
-                                              " bytes too small for the call's arguments");
+    {  // a scope of its own: a resumed run jumps past these declarations
+      if (static_cast<size_t>(stack_end - stack_begin) < argc + 1) {
+        ThrowTrap(TrapKind::kStackOverflow, "stack limit of " + std::to_string(vm.options.limits.max_stack_bytes) +
+                                                " bytes too small for the call's arguments");
+      }
+      Value* result_slot = stack_begin;
+      *result_slot = Value::Nil();
+      for (size_t i = 0; i < argc; ++i) result_slot[1 + i] = args[i];
+      const FastFunction* fn = &fm.functions[entry];
+      Value* at = result_slot + 1;
+      vm.CheckCall(*fn->wire, at, nullptr);
+      for (Value* p = at + fn->arity; p < at + fn->num_locals; ++p) *p = Value::Nil();
+      fp = frames;
+      fp->function = entry;
+      fp->base = at;
+      fp->result = result_slot;
+      fp->closure = nullptr;
+      base = at;
+      ip = fn->code;
+      DISPATCH();
     }
-    Value* result_slot = stack_begin;
-    *result_slot = Value::Nil();
-    for (size_t i = 0; i < argc; ++i) result_slot[1 + i] = args[i];
-    const FastFunction* fn = &fm.functions[entry];
-    Value* at = result_slot + 1;
-    vm.CheckCall(*fn->wire, at, nullptr);
-    for (Value* p = at + fn->arity; p < at + fn->num_locals; ++p) *p = Value::Nil();
-    fp = frames;
-    fp->function = entry;
-    fp->base = at;
-    fp->result = result_slot;
-    fp->closure = nullptr;
-    base = at;
-    ip = fn->code;
-    DISPATCH();
 
     // --- moves and constants ---------------------------------------------------------
   L_Mov:
