@@ -41,7 +41,9 @@ PROGRAMS = {
 }
 
 # Column order of every table; ratios are taken against these two baselines.
-RUNTIMES = ["trinity", "lua5.4", "luajit -joff", "luajit", "c"]
+# "trinity" is the default (fast) interpreter tier; "trinity ref" the reference tier;
+# "trinity jit" the fast tier with the trace JIT (--jit=on).
+RUNTIMES = ["trinity", "trinity ref", "trinity jit", "lua5.4", "luajit -joff", "luajit", "c"]
 BASE_INTERP = "luajit -joff"
 BASE_NATIVE = "c"
 
@@ -133,7 +135,7 @@ def commands(args, names, tmp):
         if r not in RUNTIMES:
             sys.exit("unknown runtime %r (choose from %s)" % (r, ", ".join(RUNTIMES)))
     available = {}
-    if "trinity" in wanted:
+    if "trinity" in wanted or "trinity ref" in wanted or "trinity jit" in wanted:
         trinity = locate_trinity(args)
         if trinity:
             # A private copy: another bazel build in this workspace may replace or delete
@@ -144,8 +146,17 @@ def commands(args, names, tmp):
             trinity = copy
             # --timeout 0: benchmarks have their own --timeout; the CLI's default 10 s
             # deadline is for untrusted plugins.
-            available["trinity"] = lambda n, s: [trinity, "run", os.path.join(PROGRAMS_DIR, n + ".tri"),
-                                                 "--timeout", "0", "--", str(s)]
+            if "trinity" in wanted:
+                available["trinity"] = lambda n, s: [trinity, "run", os.path.join(PROGRAMS_DIR, n + ".tri"),
+                                                     "--timeout", "0", "--", str(s)]
+            if "trinity jit" in wanted:
+                available["trinity jit"] = lambda n, s: [trinity, "run", "--jit=on",
+                                                         os.path.join(PROGRAMS_DIR, n + ".tri"),
+                                                         "--timeout", "0", "--", str(s)]
+            if "trinity ref" in wanted:
+                available["trinity ref"] = lambda n, s: [trinity, "run", "--tier=reference",
+                                                         os.path.join(PROGRAMS_DIR, n + ".tri"),
+                                                         "--timeout", "0", "--", str(s)]
     lua = which(args.lua)
     if "lua5.4" in wanted:
         if lua:
@@ -391,6 +402,38 @@ def _has_cairo(gnuplot):
     return "pngcairo" in (r.stdout + r.stderr)
 
 
+STARTUP = "empty"  # bench/programs/empty.{tri,lua}: start-up only, for the callgrind table
+
+
+def callgrind_ratio_table(callgrind, names, cg_runtimes):
+    """Ir ratios to luajit -joff, whole process and net of each runtime's start-up."""
+    if BASE_INTERP not in cg_runtimes:
+        return []
+    others = [r for r in cg_runtimes if r != BASE_INTERP]
+    start = callgrind.get(STARTUP, {})
+    header = ["program"] + ["%s" % r for r in others] + ["%s, net of start-up" % r for r in others if start.get(r)]
+    rows, logs = [], {h: [] for h in header[1:]}
+    for n in names:
+        base = callgrind[n].get(BASE_INTERP)
+        row = [n]
+        for r in others:
+            v = callgrind[n].get(r)
+            ratio = v / base if v and base else None
+            row.append(fmt_ratio(ratio))
+            logs[r].append(ratio)
+        for r in others:
+            if not start.get(r):
+                continue
+            v, b0, s0 = callgrind[n].get(r), start.get(BASE_INTERP), start.get(r)
+            ratio = (v - s0) / (base - b0) if v and base and b0 and base > b0 else None
+            row.append(fmt_ratio(ratio))
+            logs["%s, net of start-up" % r].append(ratio)
+        rows.append(row)
+    rows.append(["geomean"] + [fmt_ratio(geomean(logs[h])) for h in header[1:]])
+    return ["## Instruction ratio to %s (callgrind, lower is fewer)" % BASE_INTERP, "",
+            md_table(header, rows), ""]
+
+
 def write_markdown(path, meta, tables, results, names, callgrind, problems):
     lines = ["# Trinity benchmark results", ""]
     lines += ["- date: %s" % meta["machine"]["date"],
@@ -416,10 +459,13 @@ def write_markdown(path, meta, tables, results, names, callgrind, problems):
     lines += ["## Peak RSS (KiB, one run)", "", md_table(["program"] + meta["runtimes"], rss_rows), ""]
     if callgrind:
         cg_runtimes = sorted({r for per in callgrind.values() for r in per}, key=RUNTIMES.index)
+        cg_names = [n for n in names if n in callgrind] + ([STARTUP] if STARTUP in callgrind else [])
         rows = [[n] + [("{:,}".format(callgrind[n][r]) if callgrind[n].get(r) else "n/a") for r in cg_runtimes]
-                for n in names if n in callgrind]
+                for n in cg_names]
         lines += ["## Instructions executed (callgrind Ir, quick sizes)", "",
+                  "`%s` is a program that does nothing: each runtime's start-up." % STARTUP, "",
                   md_table(["program"] + cg_runtimes, rows), ""]
+        lines += callgrind_ratio_table(callgrind, [n for n in names if n in callgrind], cg_runtimes)
     if problems:
         lines += ["## Problems", ""] + ["- " + p for p in problems] + [""]
     with open(path, "w") as f:
@@ -516,11 +562,11 @@ def main(argv):
             if not shutil.which("valgrind"):
                 problems.append("valgrind not found: no instruction counts")
             else:
-                interpreters = [r for r in ("trinity", "lua5.4", BASE_INTERP) if r in argv_of]
-                for n in names:
+                interpreters = [r for r in ("trinity", "trinity ref", "lua5.4", BASE_INTERP) if r in argv_of]
+                for n in names + [STARTUP]:
                     callgrind[n] = {}
                     for r in interpreters:
-                        cmd = argv_of[r](n, PROGRAMS[n][1])
+                        cmd = argv_of[r](n, PROGRAMS[n][1] if n in PROGRAMS else 0)
                         ir = callgrind_ir(cmd, tmp, args.timeout * 10)
                         callgrind[n][r] = ir
                         log("callgrind %-13s %-13s %s" % (n, r, ir))
@@ -546,7 +592,7 @@ def main(argv):
             "note": "wall-clock medians; the trinity column includes compiling the .tri source on each run"
                     + ("; " + args.note if args.note else ""),
         }
-        if "trinity" in argv_of:
+        if "trinity" in argv_of or "trinity ref" in argv_of:
             meta["versions"]["trinity"] = os.path.relpath(args.trinity or OPT_TRINITY, REPO_DIR)
         geo = {}
         for title, header, rows in tables[1:]:

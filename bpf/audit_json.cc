@@ -106,7 +106,7 @@ std::string WallClock::Rfc3339(uint64_t monotonic_ns) const {
 
 std::string TierName(int tier) {
   switch (tier) {
-    case 0: return "interpreter";
+    case 0: return "reference";
     case 1: return "fast";
     case 2: return "jit";
     case 3: return "process";

@@ -74,7 +74,8 @@ wait_all() {
 
 echo "build.sh: MODE=$MODE CXX=$CXX OUT=$OUT"
 LIB_OBJS=()
-for src in runtime/*.cc lang/*.cc fuzz/checked_run.cc fuzz/invariants.cc fuzz/module_generator.cc; do
+for src in runtime/*.cc lang/*.cc fuzz/checked_run.cc fuzz/differential_run.cc fuzz/invariants.cc \
+           fuzz/module_generator.cc; do
   obj="$OUT/obj/$(echo "${src%.cc}" | tr / _).o"
   LIB_OBJS+=("$obj")
   run_job "$src" "$obj"
@@ -82,6 +83,15 @@ done
 for t in "${TARGETS[@]}" tri_to_tbc dump_generated replay_main; do
   run_job "fuzz/$t.cc" "$OUT/obj/fuzz_$t.o"
 done
+# The trace JIT, for fuzz_jit only: it links asmjit, rebuilt as PIC by tools/setup.sh
+# (tools/build_asmjit_pic.sh), since these binaries are position-independent.
+JIT_OBJS=()
+for src in jit/*.cc; do
+  obj="$OUT/obj/$(echo "${src%.cc}" | tr / _).o"
+  JIT_OBJS+=("$obj")
+  run_job "$src" "$obj"
+done
+ASMJIT_LIB=${ASMJIT_LIB:-/usr/local/lib/trinity-asmjit/libasmjit_pic.a}
 wait_all
 
 # An archive, so each binary links only the objects it needs (and coverage reports list
@@ -93,6 +103,9 @@ newer_than() {  # newer_than FILE DEPS...: true when FILE is missing or older th
   return 1
 }
 ARCHIVE="$OUT/libtrinity_fuzz.a"
+# The reference tier registers itself when linked; nothing calls into its object by name,
+# so it is linked as an object, not picked (or not) from the archive.
+REFERENCE_OBJ="$OUT/obj/runtime_reference_interpreter.o"
 members=$(printf '%s\n' "${LIB_OBJS[@]##*/}" | sort)
 if newer_than "$ARCHIVE" "${LIB_OBJS[@]}" || [[ $(ar t "$ARCHIVE" | sort) != "$members" ]]; then
   rm -f "$ARCHIVE"
@@ -102,9 +115,15 @@ fi
 SYSTEM_LIBS="-lsimdjson -lre2 -lcrypto -lz"
 link() {  # link BINARY LINK_FLAGS OBJECTS...
   local bin=$1 flags=$2; shift 2
-  if newer_than "$bin" "$@" "$ARCHIVE"; then
+  local jit=() libs=()
+  # fuzz_jit alone takes the JIT's objects and asmjit.
+  if [[ $bin == */fuzz_jit ]]; then
+    jit=("${JIT_OBJS[@]}")
+    libs=("$ASMJIT_LIB" -lpthread -lrt)
+  fi
+  if newer_than "$bin" "$@" "${jit[@]}" "$REFERENCE_OBJ" "$ARCHIVE"; then
     echo "  LINK $bin"
-    $CXX $flags "$@" "$ARCHIVE" $SYSTEM_LIBS -o "$bin"
+    $CXX $flags "$@" "${jit[@]}" "$REFERENCE_OBJ" "$ARCHIVE" "${libs[@]}" $SYSTEM_LIBS -o "$bin"
   fi
 }
 for t in "${TARGETS[@]}"; do

@@ -2,7 +2,8 @@
 # Regenerates the committed seed corpus in fuzz/corpus/: .tri programs from
 # tests/conformance/ and examples/ for the source targets, their compiled .tbc (via
 # out/libfuzzer/tri_to_tbc, built by build.sh) for the bytecode targets, and fixed-seed
-# byte strings for fuzz_generated. Run after adding conformance programs or changing the wire format.
+# byte strings for fuzz_generated, and both kinds behind a mode byte for fuzz_tiers. Run after
+# adding conformance programs or changing the wire format.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +40,13 @@ rng = random.Random(20240601)
 for i, n in enumerate([0, 1, 4, 16, 32, 64, 64, 128, 128, 256, 256, 512, 512, 1024, 1024, 2048]):
     open(f"{sys.argv[1]}/seed_{i:02d}", "wb").write(bytes(rng.randrange(256) for _ in range(n)))
 PY
+
+# fuzz_tiers reads a mode byte first: 0 = generator choices follow, 1 = .tri text follows.
+TIERS=fuzz/corpus/fuzz_tiers
+rm -rf "$TIERS"
+mkdir -p "$TIERS"
+for f in "$GEN"/*; do { printf '\x00'; cat "$f"; } > "$TIERS/gen_$(basename "$f")"; done
+for f in "$SRC"/*.tri; do { printf '\x01'; cat "$f"; } > "$TIERS/src_$(basename "$f")"; done
 
 echo "make_corpus.sh: $(ls "$SRC" | wc -l) source seeds, $compiled bytecode seeds" \
      "($rejected programs do not compile), $(ls "$GEN" | wc -l) generator seeds"

@@ -5,11 +5,14 @@
 
 #include <seccomp.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstring>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "isolation/fault_containment.h"
 #include "isolation/kernel_checks.h"
@@ -125,6 +128,46 @@ bool MayRefuse(const SeccompPolicy& policy, std::string_view syscall) {
   return !allowed_outright && policy.default_action == SyscallAction::kRefuse;
 }
 
+// The policy's own refusal of executable mprotect, which a JIT code region replaces.
+bool IsExecMprotectRefusal(const PolicyRule& rule) {
+  return rule.syscall == "mprotect" && rule.action == SyscallAction::kRefuse && rule.has_condition &&
+         rule.condition.arg == 2 && rule.condition.op == ArgCondition::Op::kMaskedEqual &&
+         rule.condition.mask == PROT_EXEC;
+}
+
+// Executable memory only inside the region (see JitCodeRegion). libseccomp allows one
+// comparison per argument and rule, hence the aligned region: "inside" is one masked
+// comparison of the address. A policy that refuses by default gets the one allowing
+// rule; one that allows by default gets every refusal of what lies outside it.
+Result<Unit, std::string> AddJitCodeRules(scmp_filter_ctx filter, const SeccompPolicy& policy,
+                                          const JitCodeRegion& region, uint32_t refuse) {
+  if (region.size == 0 || (region.size & (region.size - 1)) != 0 ||
+      region.base % (2 * region.size) != 0) {
+    return Err(std::string("JIT code region must be a power of two aligned to twice its size"));
+  }
+  const int nr = SCMP_SYS(mprotect);
+  const scmp_datum_t exec = PROT_EXEC, wx = PROT_WRITE | PROT_EXEC, rx = PROT_READ | PROT_EXEC;
+  std::vector<std::vector<scmp_arg_cmp>> rules;
+  uint32_t action = refuse;
+  if (policy.default_action == SyscallAction::kRefuse) {
+    action = SCMP_ACT_ALLOW;
+    rules.push_back({SCMP_A0(SCMP_CMP_MASKED_EQ, ~scmp_datum_t{region.size - 1}, region.base),
+                     SCMP_A1(SCMP_CMP_LE, region.size), SCMP_A2(SCMP_CMP_EQ, rx)});
+  } else {
+    rules.push_back({SCMP_A2(SCMP_CMP_MASKED_EQ, wx, wx)});
+    rules.push_back({SCMP_A2(SCMP_CMP_MASKED_EQ, rx, exec)});
+    rules.push_back({SCMP_A0(SCMP_CMP_LT, region.base), SCMP_A2(SCMP_CMP_MASKED_EQ, exec, exec)});
+    rules.push_back({SCMP_A0(SCMP_CMP_GE, region.base + region.size),
+                     SCMP_A2(SCMP_CMP_MASKED_EQ, exec, exec)});
+    rules.push_back({SCMP_A1(SCMP_CMP_GT, region.size), SCMP_A2(SCMP_CMP_MASKED_EQ, exec, exec)});
+  }
+  for (auto& cmps : rules) {
+    int rc = seccomp_rule_add_array(filter, action, nr, static_cast<unsigned>(cmps.size()), cmps.data());
+    if (rc != 0) return Err(Failed("policy " + std::string(policy.name) + ": JIT code rule", rc));
+  }
+  return Unit{};
+}
+
 }  // namespace
 
 void InstallSeccompAudit() {
@@ -142,7 +185,8 @@ void InstallSeccompAudit() {
 
 Result<Unit, std::string> InstallSeccompPolicy(const SeccompPolicy& policy,
                                                ViolationResponse response,
-                                               WithoutLandlock without_landlock) {
+                                               WithoutLandlock without_landlock,
+                                               std::optional<JitCodeRegion> jit_code) {
   if (auto hidden = HideProcIfNeeded(policy, without_landlock); !hidden) return hidden;
   InstallSeccompAudit();
   // RunContained maps this thread's alternate signal stack on first use (mmap and
@@ -160,6 +204,7 @@ Result<Unit, std::string> InstallSeccompPolicy(const SeccompPolicy& policy,
     const uint32_t action = ActionFor(rule.action, response);
     // A row repeating the default documents a refusal; the default enforces it.
     if (action == default_action) continue;
+    if (jit_code && IsExecMprotectRefusal(rule)) continue;  // narrowed below
     const std::string name(rule.syscall);
     int nr = seccomp_syscall_resolve_name(name.c_str());
     if (nr == __NR_SCMP_ERROR) return Err("policy " + std::string(policy.name) +
@@ -171,6 +216,10 @@ Result<Unit, std::string> InstallSeccompPolicy(const SeccompPolicy& policy,
       rc = seccomp_rule_add_array(filter.get(), action, nr, 0, nullptr);
     }
     if (rc != 0) return Err(Failed("policy " + std::string(policy.name) + ": rule for " + name, rc));
+  }
+  if (jit_code) {
+    auto added = AddJitCodeRules(filter.get(), policy, *jit_code, ResponseAction(response));
+    if (!added) return added;
   }
   // Last, so a policy that fails to build leaves MPK as it was: after the load nothing
   // could re-tag memory or allocate keys, so key rotation must stop before it.

@@ -4,7 +4,9 @@
 // into a `forbidden syscall` Trap.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "isolation/seccomp_policy.h"
@@ -23,6 +25,17 @@ enum class WithoutLandlock : uint8_t {
   kLoad,    // load the seccomp filter alone; the caller has told its user (LandlockAbi())
 };
 
+// Where a JIT publishes code (jit::TraceJit::code_region): with it, the filter lets
+// mprotect make pages read+execute inside [base, base + size) for at most `size` bytes, and
+// nowhere else; writable+executable and execute-only stay refused everywhere, and mmap
+// never maps executable memory. `size` must be a power of two and `base` aligned to twice
+// it, with [base + size, base + 2 * size) a guard nothing maps, so a range that starts in
+// the region and is no longer than it stays inside region and guard.
+struct JitCodeRegion {
+  uintptr_t base = 0;
+  size_t size = 0;
+};
+
 // Applies `policy` to every thread of the process (TSYNC), irreversibly; where
 // /dev/trinity exists, the kernel must then confirm the filter and the absence of
 // writable+executable mappings, or the call fails (the filter stays). Before loading
@@ -37,7 +50,8 @@ enum class WithoutLandlock : uint8_t {
 // missing Landlock fails the install whatever `without_landlock` says.
 Result<Unit, std::string> InstallSeccompPolicy(
     const SeccompPolicy& policy, ViolationResponse response = ViolationResponse::kTrap,
-    WithoutLandlock without_landlock = WithoutLandlock::kRefuse);
+    WithoutLandlock without_landlock = WithoutLandlock::kRefuse,
+    std::optional<JitCodeRegion> jit_code = std::nullopt);
 
 // Installs the SIGSYS audit hook in front of fault containment (idempotent).
 void InstallSeccompAudit();

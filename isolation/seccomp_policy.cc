@@ -39,6 +39,8 @@ constexpr ArgCondition kEmptyPath{3, Op::kMaskedEqual, AT_EMPTY_PATH, AT_EMPTY_P
 constexpr ArgCondition kOwnProcess{0, Op::kEqual, 0, 0, true, "tgid == getpid()"};
 constexpr ArgCondition kTrinityAttest{1, Op::kEqual, 0, TRINITY_IOC_ATTEST, false,
                                       "request == TRINITY_IOC_ATTEST"};
+constexpr ArgCondition kTrinityJitCode{1, Op::kEqual, 0, TRINITY_IOC_JIT_CODE, false,
+                                       "request == TRINITY_IOC_JIT_CODE"};
 
 // Reasons shared by both policies: the calls that undo MPK isolation or leave the sandbox.
 constexpr std::string_view kWhyPkeyMprotect =
@@ -122,6 +124,9 @@ constexpr auto kStrictRules = std::to_array<PolicyRule>({
     AllowIf("ioctl", kTrinityAttest,
             "the kernel's attestation of the locked-down state through /dev/trinity "
             "(kmod/), opened before lock-down; it reports only on the calling process"),
+    AllowIf("ioctl", kTrinityJitCode,
+            "--jit: each new trace's code registered with /dev/trinity (kmod/), which checks "
+            "it is read+execute only and traces it; it reports only on the calling process"),
     Allow("exit", "thread exit"),
     Allow("exit_group", "process exit"),
     // Named refusals: the default refuses them too; the rows say why they must stay so.

@@ -3,6 +3,7 @@
 // limit holds, and Heap::bytes() returns to zero once everything is freed.
 #include "runtime/heap.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -27,7 +28,7 @@ uint64_t Mix(uint64_t x) {
 void ThrowTrap(TrapKind kind, std::string message) { throw VmTrap{kind, std::move(message)}; }
 
 Heap::Heap(MemoryProvider& memory, size_t limit, uint64_t hash_seed)
-    : memory_(memory), limit_(limit), hash_seed_(hash_seed) {
+    : memory_(memory), limit_(limit), hash_seed_(hash_seed), small_(memory) {
   ScheduleNextCollection();
 }
 
@@ -51,19 +52,30 @@ void Heap::ChargeExternal(size_t bytes) {
 
 void* Heap::Allocate(size_t bytes) {
   CheckLimit(bytes);
-  void* p = memory_.Allocate(bytes == 0 ? 1 : bytes, alignof(std::max_align_t));
+  void* p = nullptr;
+  if (bytes <= SmallBlockPool::kMaxBytes) {
+    p = small_.Take(bytes, ChunkBudget());
+    if (p == nullptr) p = memory_.Allocate(SmallBlockPool::BlockSize(bytes), alignof(std::max_align_t));
+  } else {
+    p = memory_.Allocate(bytes, alignof(std::max_align_t));
+  }
   if (p == nullptr) {
     ThrowTrap(TrapKind::kOutOfMemory, "memory provider refused " + std::to_string(bytes) + " bytes");
   }
   bytes_ += bytes;
   work_bytes_ += bytes;
+  CountDown(bytes);
   return p;
 }
 
 void Heap::Release(void* block, size_t bytes) {
   if (block == nullptr) return;
-  memory_.Free(block, bytes == 0 ? 1 : bytes);
   bytes_ -= bytes;
+  if (bytes > SmallBlockPool::kMaxBytes) {
+    memory_.Free(block, bytes);
+  } else if (!small_.Give(block, bytes)) {
+    memory_.Free(block, SmallBlockPool::BlockSize(bytes));
+  }
 }
 
 void Heap::Track(Obj* o, ObjKind kind, size_t size) {
@@ -283,10 +295,10 @@ void Heap::ResizeMap(Map* m, uint32_t cap) {
   InstallIndex(m, index, index_size);
 }
 
-void Heap::MapSet(Map* m, Value key, Value value) {
+MapEntry* Heap::MapSet(Map* m, Value key, Value value) {
   if (MapEntry* e = MapFind(m, key)) {
     e->value = value;
-    return;
+    return e;
   }
   if (m->used == m->capacity) GrowMap(m);
   uint64_t h = HashOf(key);
@@ -296,6 +308,7 @@ void Heap::MapSet(Map* m, Value key, Value value) {
   uint32_t slot = static_cast<uint32_t>(h) & m->index_mask;
   while (m->index[slot] >= 0) slot = (slot + 1) & m->index_mask;
   m->index[slot] = static_cast<int32_t>(pos);
+  return &m->entries[pos];
 }
 
 bool Heap::MapRemove(Map* m, const Value& key, Value* removed) {
@@ -375,6 +388,14 @@ void Heap::ScheduleNextCollection() {
   size_t growth = live > kMinCollectionBytes ? live : kMinCollectionBytes;
   if (growth > headroom / 2) growth = headroom / 2;
   next_collection_ = live + growth;
+  Rearm();
+}
+
+void Heap::Rearm() {
+  int64_t to_collection = static_cast<int64_t>(next_collection_) - static_cast<int64_t>(bytes_);
+  int64_t to_quantum = static_cast<int64_t>(kWorkQuantum) - static_cast<int64_t>(work_bytes_);
+  countdown_ = std::min(to_collection, to_quantum);
+  attention_ = countdown_ <= 0;
 }
 
 void Heap::FreeObject(Obj* o) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/memory.h"
+#include "runtime/small_blocks.h"
 #include "runtime/trinity.h"
 #include "runtime/value.h"
 
@@ -52,7 +53,8 @@ class Heap {
   // Maps. Keys must already be normalised (NormalizeKey).
   Value NormalizeKey(Value key) const;  // throws type error for unhashable keys
   MapEntry* MapFind(const Map* m, const Value& key) const;
-  void MapSet(Map* m, Value key, Value value);
+  // Returns the entry that now holds `key` (valid until the map next grows or shrinks).
+  MapEntry* MapSet(Map* m, Value key, Value value);
   bool MapRemove(Map* m, const Value& key, Value* removed);
 
   uint64_t HashOf(const Value& key) const;
@@ -60,17 +62,29 @@ class Heap {
   // Collection: `mark_roots` must call Mark() on every root value.
   // True when the interpreter's next safepoint must take its slow path: a collection is
   // due, or enough allocation work has piled up to be charged as fuel.
-  bool ShouldCollect() const { return bytes_ >= next_collection_ || work_bytes_ >= kWorkQuantum; }
+  // The interpreters ask at every safepoint, so the common "no" is one flag test:
+  // allocation counts down to the first point the answer could change and raises the flag
+  // there; the exact test runs only then.
+  bool ShouldCollect() {
+    if (!attention_) return false;
+    if (bytes_ >= next_collection_ || work_bytes_ >= kWorkQuantum) return true;
+    Rearm();  // memory was released since the flag went up
+    return false;
+  }
   bool CollectionDue() const { return bytes_ >= next_collection_; }
   // Bytes allocated since the last call; the interpreter charges them as fuel so that
   // copying work inside one instruction (string building, repeat, join) is metered too.
   uint64_t TakeWorkBytes() {
     uint64_t w = work_bytes_;
     work_bytes_ = 0;
+    Rearm();
     return w;
   }
   // Work done for the plugin outside the heap (values copied out to the host).
-  void AddWorkBytes(uint64_t bytes) { work_bytes_ += bytes; }
+  void AddWorkBytes(uint64_t bytes) {
+    work_bytes_ += bytes;
+    CountDown(bytes);
+  }
   uint64_t pending_work_bytes() const { return work_bytes_; }
   static constexpr uint64_t kWorkQuantum = 64u << 10;
   void Collect(const std::function<void(Heap&)>& mark_roots);
@@ -95,15 +109,28 @@ class Heap {
   void ResizeMap(Map* m, uint32_t capacity);
   void InstallIndex(Map* m, int32_t* index, uint32_t index_size);
   void ScheduleNextCollection();
+  // Chunk memory the small-block pool may hold: with the live heap (at most the limit) the
+  // provider is never asked for more than 1.5 times the limit.
+  size_t ChunkBudget() const { return limit_ / 2; }
+  // attention_ is set whenever ShouldCollect's condition may hold: after allocating
+  // `countdown_` more bytes at the latest (releases only postpone the condition).
+  void Rearm();
+  void CountDown(uint64_t bytes) {
+    countdown_ -= static_cast<int64_t>(bytes);
+    if (countdown_ <= 0) attention_ = true;
+  }
 
   MemoryProvider& memory_;
   size_t limit_;
   size_t bytes_ = 0;
   size_t next_collection_ = 0;
   uint64_t work_bytes_ = 0;
+  int64_t countdown_ = 0;
+  bool attention_ = true;
   uint64_t hash_seed_;
   uint64_t collections_ = 0;
   Obj* objects_ = nullptr;
+  SmallBlockPool small_;
   std::vector<Obj*> gray_;
 };
 

@@ -50,18 +50,22 @@ uint64_t NextInstanceId() {
 }
 
 // What runs the bytecode, as the audit probes report it.
-constexpr int kProbeTier = static_cast<int>(probes::Tier::kInterpreter);
+int ProbeTier(const Instance::Impl& vm) {
+  return static_cast<int>(vm.options.tier == ExecutionTier::kReference ? probes::Tier::kInterpreter
+                                                                       : probes::Tier::kFastInterpreter);
+}
 
 // The host -> plugin boundary as the audit probes see it (runtime/probes.h): entry, then
 // the trap if there was one, then exit. Probes cost a load and a branch while detached.
 Result<Value, Trap> ExecuteProbed(Instance::Impl& vm, uint32_t function, const Value* args,
                                   size_t argc) {
-  TRINITY_PROBE(call_entry, vm.id, kProbeTier, vm.module->functions[function].name.c_str());
+  const int tier = ProbeTier(vm);
+  TRINITY_PROBE(call_entry, vm.id, tier, vm.module->functions[function].name.c_str());
   Result<Value, Trap> r = vm.Execute(function, args, argc);
   if (!r.ok()) {
-    TRINITY_PROBE(trap, vm.id, kProbeTier, static_cast<int>(r.error().kind), r.error().message.c_str());
+    TRINITY_PROBE(trap, vm.id, tier, static_cast<int>(r.error().kind), r.error().message.c_str());
   }
-  TRINITY_PROBE(call_exit, vm.id, kProbeTier, r.ok() ? -1 : static_cast<int>(r.error().kind));
+  TRINITY_PROBE(call_exit, vm.id, tier, r.ok() ? -1 : static_cast<int>(r.error().kind));
   return r;
 }
 
@@ -88,6 +92,7 @@ Instance::Impl::Impl(std::shared_ptr<const Module> m, InstanceOptions opts)
 void Instance::Impl::InitializeGlobals() {
   constants_ready = false;
   library.Clear();
+  if (jit) jit->Flush();  // traces hold constants' addresses
   heap.FreeAll();
   for (size_t i = 0; i < globals.size(); ++i) globals[i] = Value::Nil();
   for (size_t i = 0; i < function_values.size(); ++i) function_values[i] = Value::Nil();
@@ -168,15 +173,23 @@ Value Instance::Impl::FromHost(const HostValue& v, int depth) {
 // --- Instance -----------------------------------------------------------------------------
 
 Instance::Instance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
-  TRINITY_PROBE(instance_create, impl_->id, kProbeTier);
+  TRINITY_PROBE(instance_create, impl_->id, ProbeTier(*impl_));
 }
 
-Instance::~Instance() { TRINITY_PROBE(instance_destroy, impl_->id, kProbeTier); }
+Instance::~Instance() { TRINITY_PROBE(instance_destroy, impl_->id, ProbeTier(*impl_)); }
 
 Result<std::unique_ptr<Instance>, std::string> Instance::Create(std::shared_ptr<const Module> module,
                                                                 const HostFunctions& host,
                                                                 InstanceOptions options) {
   if (!module) return Err(std::string("no module"));
+  if (module->executable.fast() == nullptr) {
+    // Only LoadModule attaches code, after verification: nothing unverified ever runs.
+    return Err(std::string("module was not loaded with LoadModule (unverified)"));
+  }
+  if (options.tier == ExecutionTier::kReference && Impl::reference_tier == nullptr) {
+    return Err(std::string("the reference tier is not linked into this program "
+                           "(link //runtime:reference_tier)"));
+  }
   auto impl = std::make_unique<Impl>(module, std::move(options));
   impl->id = NextInstanceId();
   impl->host = host;
@@ -195,6 +208,9 @@ Result<std::unique_ptr<Instance>, std::string> Instance::Create(std::shared_ptr<
     return Err(std::string("memory provider could not supply the instance's memory"));
   }
   impl->sp = impl->stack.data();
+  if (impl->options.jit && impl->options.tier == ExecutionTier::kFast) {
+    impl->jit = impl->options.jit->Create(impl.get());
+  }
   // Constants live on the heap and count against its limit.
   try {
     impl->InitializeGlobals();

@@ -1,5 +1,6 @@
-// Instance state shared by the interpreter loop, the built-ins and the instance API:
-// the value stack, call frames, globals and heap of one plugin instance.
+// Instance state shared by both interpreter tiers, the built-ins and the instance API:
+// the value stack, call frames, globals and heap of one plugin instance, and the fuel,
+// safepoint and call-checking steps the two tiers must perform identically.
 // Internal to runtime/; hosts only see trinity.h.
 #pragma once
 
@@ -16,6 +17,7 @@
 #include "runtime/module.h"
 #include "runtime/numbers.h"
 #include "runtime/stdlib_state.h"
+#include "runtime/trace_hooks.h"
 #include "runtime/trinity.h"
 #include "runtime/value.h"
 
@@ -42,13 +44,17 @@ struct ExportMeter {
 // memory limit, and a fuel VmTrap when the meter's fuel runs out.
 HostValue ExportValue(const Value& v, const Module* module, ExportMeter* meter = nullptr);
 
-// Fuel is charged one unit per this many bytes allocated, copied to the host, or touched
-// by a library built-in.
-inline constexpr uint64_t kBytesPerFuel = 1024;
+struct FastInsn;  // the fast tier's instruction (fast_code.h)
 
 struct Frame {
   uint32_t function;        // index into the module's functions
-  const uint8_t* ip;        // where this frame resumes (callers) / last executed (on trap)
+  // Where this frame resumes (callers) / last executed (on trap): a wire-bytecode
+  // position in the reference tier, an instruction of the function's fast code in the
+  // fast tier. MakeTrap reads `ip`; the fast tier converts its frames before a trap.
+  union {
+    const uint8_t* ip;
+    const FastInsn* fast_ip;
+  };
   Value* base;              // first local
   Value* result;            // where the callee's result is stored on return
   Closure* closure;         // the closure being run, or nullptr for direct calls
@@ -96,20 +102,61 @@ class ProviderArray {
   size_t count_ = 0;
 };
 
+// Where the fast loop stood when it handed over to its other instantiation (trace
+// recording on or off); see RunFast.
+struct FastResume {
+  const uint8_t* ip = nullptr;
+  Value* base = nullptr;
+};
+enum class FastSwitch : uint8_t { kNone, kRecord, kNormal };
+
 class Instance::Impl {
  public:
   Impl(std::shared_ptr<const Module> module, InstanceOptions options);
 
   // Runs `function` with `argc` arguments already converted to VM values, through the
-  // domain gate when one is installed.
+  // domain gate when one is installed, on the tier the options select.
   Result<Value, Trap> Execute(uint32_t function, const Value* args, size_t argc);
-  // The interpreter loop itself.
-  Result<Value, Trap> Run(uint32_t function, const Value* args, size_t argc);
+  // The two interpreter loops: the reference tier over the wire bytecode
+  // (reference_interpreter.cc) and the fast tier over the module's translated code
+  // (fast_interpreter.cc). Same results, traps and fuel; see fast_interpreter.md.
+  Result<Value, Trap> RunReference(uint32_t function, const Value* args, size_t argc);
+  Result<Value, Trap> RunFast(uint32_t function, const Value* args, size_t argc);
+  // The reference tier is a library of its own (//runtime:reference_tier), linked into the
+  // programs that use it as an oracle (tests, fuzzers, the trinity command) and left out of
+  // minimal embeddings; linking it sets this.
+  static inline Result<Value, Trap> (*reference_tier)(Impl& vm, uint32_t function, const Value* args,
+                                                      size_t argc) = nullptr;
+
+  // --- Steps both tiers share, so limits behave identically on each (execution.cc) ---
+  // Starts a call from the host: resets fuel, arms the deadline, fills fuel_budget.
+  void BeginRun();
+  // A safepoint whose budget ran out or whose heap asked for attention: charges the steps
+  // and allocation since the last one as fuel (trapping past the limit), checks the
+  // deadline, collects garbage with the value stack live up to `live_top`, refills
+  // fuel_budget.
+  void SafepointSlow(Value* live_top);
+  // Charges what the last straight-line steps used when the outermost frame returns.
+  void ChargeFuelAtReturn();
+  // The checks push_frame makes before a call: depth, value-stack room, closure shape.
+  void CheckCall(const Function& fn, Value* args_at, Closure* closure) const;
+  // Turns a VmTrap raised with `active` frames into the call's Trap and unwinds.
+  Trap UnwindTrap(VmTrap& trap, size_t active);
+  // try_begin (opcodes.h) in frame depth - 1: opens a handler resuming at `target` (the
+  // executing tier's code address); the stack-overflow trap when the handler slots are
+  // full or the open handlers would pass max_stack_bytes with the frame's slots.
+  void OpenHandler(const void* target);
+  // A trap raised with `depth` frames active (their positions already set for MakeTrap):
+  // when it is catchable and a handler is open, builds the error map, closes the innermost
+  // handler, drops the frames above its frame (depth becomes its depth), stores the map in
+  // that frame's first temporary and returns the handler's target; the tier then restores
+  // that frame's state and continues there. nullptr when the trap ends the call; `trap`
+  // then becomes out of memory if the error map did not fit.
+  const void* CatchTrap(VmTrap& trap);
   // Calls import `index` with `n` arguments (through the gate's host domain); kept out of
-  // the loop so the threaded dispatch never jumps across a live C++ object.
-  // `fuel_since_safepoint`: steps run since fuel_used was last brought up to date, so the
-  // values copied out for the host can be charged against exactly the fuel that is left.
-  Value CallHost(uint32_t index, const Value* args, uint8_t n, uint64_t fuel_since_safepoint);
+  // the loop so the threaded dispatch never jumps across a live C++ object. The values
+  // copied out for the host are charged against exactly the fuel that is left.
+  Value CallHost(uint32_t index, const Value* args, uint8_t n);
 
   // Everything the collector must keep alive outside the heap graph.
   void MarkRoots(Heap& heap);
@@ -159,13 +206,29 @@ class Instance::Impl {
 
   Value* sp = nullptr;        // next free stack slot
   size_t depth = 0;           // active frames
+  // Fuel steps (calls, back-edges) left before the next slow safepoint, counted down by
+  // the loops at every safepoint; the steps since fuel_used was settled are
+  // fuel_chunk - fuel_budget. A member rather than a loop local: one memory decrement
+  // is cheaper than the register the big loops could not keep for it anyway.
+  int64_t fuel_budget = 0;
+  int64_t fuel_chunk = 0;
   bool started = false;
   bool constants_ready = false;
   bool running = false;
   uint64_t fuel_used = 0;
   std::chrono::steady_clock::time_point deadline{};
   bool has_deadline = false;
+
+  // The tracing JIT, when the options ask for one (trace_hooks.h), and the hand-over
+  // between the fast loop's normal and recording instantiations.
+  std::unique_ptr<TraceEngine> jit;
+  FastResume fast_resume;
+  FastSwitch fast_switch = FastSwitch::kNone;
 };
+
+// Fuel charged per KiB allocated or copied to the host, and per refill of the budget.
+inline constexpr int64_t kFuelChunk = 1024;
+inline constexpr uint64_t kBytesPerFuel = 1024;
 
 // Built-in functions (builtins_impl.cc). `args` points at `argc` values on the VM stack.
 Value CallBuiltin(Instance::Impl& vm, Builtin id, Value* args, int argc);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -66,6 +67,29 @@ struct Function {
   uint32_t LineAt(uint32_t pc) const;
 };
 
+struct FastModule;  // the fast tier's translated code (fast_code.h)
+
+// The executable form LoadModule attaches to a module once it has been verified. A copy
+// of a Module starts without one: the copy may be edited, and only LoadModule (verify,
+// then translate) may attach code to what it holds.
+class ExecutableCode {
+ public:
+  ExecutableCode() = default;
+  ExecutableCode(const ExecutableCode&) {}
+  ExecutableCode& operator=(const ExecutableCode&) {
+    fast_.reset();
+    return *this;
+  }
+  ExecutableCode(ExecutableCode&&) noexcept = default;
+  ExecutableCode& operator=(ExecutableCode&&) noexcept = default;
+
+  const FastModule* fast() const { return fast_.get(); }
+  void set_fast(std::shared_ptr<const FastModule> fast) { fast_ = std::move(fast); }
+
+ private:
+  std::shared_ptr<const FastModule> fast_;
+};
+
 struct Export {
   std::string name;
   uint32_t function;
@@ -79,6 +103,7 @@ struct Module {
   std::vector<Function> functions;
   std::vector<Export> exports;
   uint32_t start_function = kNoFunction;  // run once at instantiation (top-level code)
+  ExecutableCode executable;              // set by LoadModule after verification
 
   // Index of the export named `name`'s function, or kNoFunction.
   uint32_t FindExport(std::string_view name) const;

@@ -66,7 +66,7 @@ namespace trinity::probes {
 
 // The `tier` argument: what executed the plugin's bytecode.
 enum class Tier : int {
-  kInterpreter = 0,      // the reference interpreter (runtime/interpreter.cc)
+  kInterpreter = 0,      // the reference interpreter (runtime/reference_interpreter.cc)
   kFastInterpreter = 1,  // the fast tier (issue 17)
   kJit = 2,              // compiled code (jit/)
   kProcess = 3,          // a process-tier worker, as its supervisor sees it

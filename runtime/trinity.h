@@ -187,8 +187,21 @@ struct Trap {
   std::string ToString() const;
 };
 
+// Which interpreter runs plugin code. Both give the same output, results, traps (kind,
+// message, line) and fuel use; the reference tier is the simple oracle the fast tier is
+// tested against (runtime/fast_interpreter.md).
+enum class ExecutionTier : uint8_t {
+  kFast,       // translated register-form code (default)
+  kReference,  // straight over the wire bytecode
+};
+
+class TraceEngineFactory;  // runtime/trace_hooks.h: a tracing JIT plugs in through it
+
 struct InstanceOptions {
   Limits limits;
+  ExecutionTier tier = ExecutionTier::kFast;
+  // Compiles hot loops of the fast tier to machine code (jit/). Default: none.
+  std::shared_ptr<TraceEngineFactory> jit;
   // Where the heap, value stack and frames come from; default: DefaultMemoryProvider().
   MemoryProvider* memory = nullptr;
   // Output of print(); default: stdout.

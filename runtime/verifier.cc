@@ -38,7 +38,7 @@ int64_t ReadOperand(const uint8_t* p, OperandKind kind) {
 }
 
 // Height below which nothing has been assigned yet; heights never exceed kMaxStack.
-constexpr uint16_t kNoHeight = 0xffff;
+constexpr uint16_t kNoHeight = kUnreachable;
 static_assert(kMaxStack < kNoHeight);
 
 class FunctionVerifier {
@@ -47,7 +47,7 @@ class FunctionVerifier {
       : m_(m), f_(f), label_(std::move(label)) {}
 
   // On success, the maximum operand-stack height the code reaches.
-  Result<uint32_t, LoadError> Run() {
+  [[gnu::noinline]] Result<uint32_t, LoadError> Run() {
     if (!CheckHeader() || !DecodeAll() || !CheckTargetsAndLines() || !ComputeHeights()) {
       return Err(std::move(error_));
     }
@@ -56,6 +56,8 @@ class FunctionVerifier {
 
   // Where the maximum height is first reached, for the max_stack rejection.
   uint32_t max_pc() const { return max_pc_; }
+  // After a successful Run: the height before each reachable instruction, else kNoHeight.
+  std::vector<uint16_t> TakeHeights() { return std::move(heights_); }
 
  private:
   bool Fail(size_t pc, std::string reason) {
@@ -375,20 +377,31 @@ Result<Unit, LoadError> VerifyExportsAndStart(const Module& m) {
   return Unit{};
 }
 
+// One function, fully: the analysis and the declared max_stack. Not inlined into its
+// callers, so the analysis exists once in the binary.
+[[gnu::noinline]] Result<std::vector<uint16_t>, LoadError> VerifyFunction(const Module& m,
+                                                                          const Function& f,
+                                                                          size_t index) {
+  FunctionVerifier v(m, f, FunctionLabel(f, index));
+  auto needed = v.Run();
+  if (!needed) return Err(std::move(needed).error());
+  if (*needed > f.max_stack) {
+    return Err(LoadError{FunctionLabel(f, index), v.max_pc(),
+                         "declared max stack " + std::to_string(f.max_stack) +
+                             " is less than the " + std::to_string(*needed) + " the code needs"});
+  }
+  return v.TakeHeights();
+}
+
 }  // namespace
 
-Result<Unit, LoadError> VerifyModule(const Module& m) {
+Result<Unit, LoadError> VerifyModule(const Module& m,
+                                     std::vector<std::vector<uint16_t>>* stack_heights) {
+  if (stack_heights != nullptr) stack_heights->clear();
   for (size_t i = 0; i < m.functions.size(); ++i) {
-    const Function& f = m.functions[i];
-    FunctionVerifier v(m, f, FunctionLabel(f, i));
-    auto needed = v.Run();
-    if (!needed) return Err(std::move(needed).error());
-    if (*needed > f.max_stack) {
-      return Err(LoadError{FunctionLabel(f, i), v.max_pc(),
-                           "declared max stack " + std::to_string(f.max_stack) +
-                               " is less than the " + std::to_string(*needed) +
-                               " the code needs"});
-    }
+    auto heights = VerifyFunction(m, m.functions[i], i);
+    if (!heights) return Err(std::move(heights).error());
+    if (stack_heights != nullptr) stack_heights->push_back(std::move(heights).value());
   }
   return VerifyExportsAndStart(m);
 }

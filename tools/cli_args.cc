@@ -134,6 +134,22 @@ Result<Unit, Failure> ApplyRunWord(CliArgs& args, const std::string& flag, const
     } else {
       return Usage("--isolate expects none, mpk or process, got '" + value + "'");
     }
+  } else if (flag == "--jit") {
+    if (value == "on") {
+      args.jit = true;
+    } else if (value == "off") {
+      args.jit = false;
+    } else {
+      return Usage("--jit expects on or off, got '" + value + "'");
+    }
+  } else if (flag == "--tier") {
+    if (value == "fast") {
+      args.tier = ExecutionTier::kFast;
+    } else if (value == "reference") {
+      args.tier = ExecutionTier::kReference;
+    } else {
+      return Usage("--tier expects fast or reference, got '" + value + "'");
+    }
   } else {
     if (value.empty()) return Usage(flag + " needs a path");
     if (flag == "--allow-read") args.allow_read.push_back(value);
@@ -144,7 +160,8 @@ Result<Unit, Failure> ApplyRunWord(CliArgs& args, const std::string& flag, const
 }
 
 bool IsRunWord(const std::string& flag) {
-  return flag == "--sandbox" || flag == "--isolate" || flag == "--allow-read" ||
+  return flag == "--sandbox" || flag == "--isolate" || flag == "--tier" || flag == "--jit" ||
+         flag == "--allow-read" ||
          flag == "--allow-write" || flag == "--allow-append";
 }
 
@@ -204,6 +221,10 @@ Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv) {
       args.input = arg;
       continue;
     }
+    if (TakesRunOptions(*command) && (arg == "--perf-map" || arg == "--jit-stats")) {
+      (arg == "--perf-map" ? args.perf_map : args.jit_stats) = true;
+      continue;
+    }
     // An option with a value: `--flag value` or `--flag=value`.
     std::string flag = arg, value;
     bool has_value = false;
@@ -217,6 +238,7 @@ Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv) {
                  (TakesRunOptions(*command) &&
                   (flag == "--entry" || flag == "--fuel" || flag == "--max-heap" ||
                    flag == "--max-depth" || flag == "--max-stack" || flag == "--timeout" ||
+                   flag == "--jit-hot" ||
                    IsRunWord(flag)));
     if (!known) return Usage("unknown option '" + flag + "' for " + name);
     if (!has_value) {
@@ -246,6 +268,10 @@ Result<CliArgs, Failure> ParseArgs(const std::vector<std::string>& argv) {
       if (flag == "--max-source") args.max_source = n;
       if (flag == "--max-compile-memory") args.max_compile_memory = n;
       if (flag == "--timeout") args.timeout_ms = n;
+      if (flag == "--jit-hot") {
+        if (*n == 0 || *n > 1000000) return Usage("--jit-hot expects 1..1000000");
+        args.jit_hot = n;
+      }
       if (flag == "--max-depth") {
         if (*n == 0 || *n > UINT32_MAX) return Usage("--max-depth expects 1..4294967295");
         args.max_depth = n;

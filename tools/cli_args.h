@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/result.h"
+#include "runtime/trinity.h"
 #include "tools/cli_status.h"
 
 namespace trinity::cli {
@@ -34,6 +35,11 @@ struct CliArgs {
   std::vector<std::string> plugin_args;  // run: after `--`
   std::string sandbox;                   // run, attest: "strict", "server", "none"; "" = default
   Isolate isolate = Isolate::kDefault;
+  ExecutionTier tier = ExecutionTier::kFast;  // run --tier
+  bool jit = false;                      // run --jit=on|off
+  std::optional<uint64_t> jit_hot;       // run --jit-hot=N: back-edges before recording
+  bool perf_map = false;                 // run --perf-map: /tmp/perf-PID.map for perf report
+  bool jit_stats = false;                // run --jit-stats: traces, aborts, code size on stderr
   std::vector<std::string> allow_read, allow_write, allow_append;  // run: grants
   std::string policy_action;             // policy: "show" or "list"
   std::string policy_name;               // policy show NAME

@@ -125,7 +125,14 @@ exports one.
 options (the defaults are the embedding API's, meant for untrusted plugins; byte counts
 take k, m, g suffixes):
   --entry NAME        exported function to call after the top-level code
-)" + RunLimitsHelp() + R"(
+)" + RunLimitsHelp() + R"(  --tier TIER         fast (default): the translated register-form interpreter;
+                      reference: the simple interpreter over the wire bytecode, the
+                      oracle the fast tier is tested against (same output, traps, fuel)
+  --jit on|off        compile hot loops of the fast tier to x86-64 machine code (default off)
+  --jit-hot N         loop back-edges before a loop is recorded (default 56)
+  --jit-stats         print the JIT's traces, aborts and code size to stderr at the end
+  --perf-map          name JIT code for `perf report` in /tmp/perf-PID.map
+
 confinement (see `trinity policy show NAME`):
   --sandbox POLICY    strict, server or none: the seccomp policy the process (or worker)
                       locks itself into after loading and before plugin code runs; a

@@ -1,15 +1,20 @@
 // `trinity run`: load (always through the verifier), instantiate with the command-line
 // limits and the CLI's host functions, lock down (--sandbox), run the top-level code, then
 // call the entry — in this process, or in a sandboxed worker (--isolate=process).
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "isolation/containment_gate.h"
+#include "isolation/kernel_checks.h"
 #include "isolation/mpk_isolation.h"
 #include "isolation/process_tier.h"
+#include "jit/trace_jit.h"
 #include "runtime/module.h"
 #include "runtime/trinity.h"
 #include "tools/cli_commands.h"
@@ -90,14 +95,69 @@ int RunInWorker(const CliArgs& args, const SandboxPlan& plan, std::vector<uint8_
 
 // In this process: the instance is created, then the process locks down, then plugin code
 // runs. After lock-down the command only prints and exits.
-int RunHere(const CliArgs& args, const SandboxPlan& plan,
+// --jit-stats: what the JIT did, on stderr.
+void PrintJitStats(const jit::TraceJit& tracer) {
+  const jit::JitStats& s = tracer.stats();
+  std::fprintf(stderr,
+               "trinity: jit: %llu traces + %llu tree paths (%llu bytes of code, %.3f ms "
+               "compiling), %llu aborts, %llu loops left to the interpreter, %llu trace "
+               "entries, %llu side exits\n",
+               static_cast<unsigned long long>(s.traces.load()),
+               static_cast<unsigned long long>(s.tree_paths.load()),
+               static_cast<unsigned long long>(s.code_bytes.load()), s.compile_ns.load() / 1e6,
+               static_cast<unsigned long long>(s.aborts.load()),
+               static_cast<unsigned long long>(s.blacklisted.load()),
+               static_cast<unsigned long long>(s.entries.load()),
+               static_cast<unsigned long long>(s.exits.load()));
+  if (!tracer.last_abort().empty()) {
+    std::fprintf(stderr, "trinity: jit: last abort: %s\n", tracer.last_abort().c_str());
+  }
+}
+
+int RunHere(const CliArgs& args, SandboxPlan plan,
             std::shared_ptr<const Module> module, const std::string& entry) {
   const Module& m = *module;
   auto host = SandboxedHostFunctions(args);
   if (!host) return Report(host.error());
   InstanceOptions options;
   options.limits = LimitsFrom(args);
+  options.tier = args.tier;
   options.print = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
+  std::shared_ptr<jit::TraceJit> tracer;
+  if (args.jit && args.tier == ExecutionTier::kFast) {
+    jit::JitOptions jit_options;
+    if (args.jit_hot) jit_options.hot_loop = static_cast<int32_t>(*args.jit_hot);
+    jit_options.perf_map = args.perf_map;
+    // Developers: TRINITY_JIT_DUMP=1 prints every trace's IR and every abort.
+    const char* dump = std::getenv("TRINITY_JIT_DUMP");
+    jit_options.dump = dump != nullptr && *dump != '\0' && std::string_view(dump) != "0";
+    if (plan.isolate == Isolate::kMpk && isolation::MpkAvailable()) {
+      // Trace code carries the host-protected key: plugin code can run it, not touch it.
+      jit_options.tag_code = [](void* base, size_t length) {
+        return isolation::ProtectHostRegion(base, length, PROT_NONE).ok();
+      };
+    }
+    // Where the kernel module is loaded, it checks every trace's pages are read+execute
+    // only and traces them (trinity:jit_code); a refusal means W^X does not hold, and the
+    // process stops rather than run that code.
+    jit_options.on_publish = [](const void* code, size_t size, const std::string& name) {
+      auto registered = isolation::RegisterJitCode(code, size, name);
+      if (!registered.ok()) {
+        std::fprintf(stderr, "trinity: the kernel refuses JIT code %s: %s\n", name.c_str(),
+                     registered.error().c_str());
+        std::fflush(stderr);
+        std::_Exit(kExitSoftware);
+      }
+    };
+    tracer = jit::MakeTraceJit(jit_options);
+    if (tracer->code_region().base == nullptr) {
+      return Report(Failure{kExitInvalidInput,
+                            "trinity: --jit=on: " + tracer->arena_error() + "\n"});
+    }
+    options.jit = tracer;
+    plan.jit_code = isolation::JitCodeRegion{reinterpret_cast<uintptr_t>(tracer->code_region().base),
+                                             tracer->code_region().size};
+  }
   // Declared before the instance, which must be destroyed first.
   std::unique_ptr<isolation::MpkDomain> domain;
   isolation::ContainmentGate containment;
@@ -121,6 +181,7 @@ int RunHere(const CliArgs& args, const SandboxPlan& plan,
   }
   if (auto locked = LockDown(plan); !locked) return Report(locked.error());
   auto finish = [&](int status) {
+    if (args.jit_stats && tracer) PrintJitStats(*tracer);
     if (plan.policy != nullptr) ExitLockedDown(status);
     return status;
   };
@@ -165,6 +226,14 @@ int RunCommand(const CliArgs& args) {
 
   const SandboxPlan plan = PlanSandbox(args);
   if (plan.isolate == Isolate::kProcess) {
+    if (args.tier != ExecutionTier::kFast) {
+      return Report(Failure{kExitUsage, "trinity: --tier=reference runs in this process only; "
+                                        "drop --isolate=process\n"});
+    }
+    if (args.jit) {
+      return Report(Failure{kExitUsage, "trinity: --jit=on runs in this process only (process "
+                                        "workers interpret); drop --isolate=process\n"});
+    }
     return RunInWorker(args, plan, std::move(bytes.value()), m, entry);
   }
   return RunHere(args, plan, module.value(), entry);

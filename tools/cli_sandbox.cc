@@ -117,7 +117,7 @@ Result<Unit, Failure> LockDown(const SandboxPlan& plan) {
     NoteIfProcStaysVisible(plan);
   }
   auto installed = isolation::InstallSeccompPolicy(*plan.policy, isolation::ViolationResponse::kTrap,
-                                                   isolation::WithoutLandlock::kLoad);
+                                                   isolation::WithoutLandlock::kLoad, plan.jit_code);
   if (!installed) {
     return Err(Failure{kExitInvalidInput, "trinity: cannot apply --sandbox=" +
                                               std::string(plan.policy->name) + ": " +

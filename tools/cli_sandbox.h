@@ -4,8 +4,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "isolation/seccomp_filter.h"
 #include "isolation/seccomp_policy.h"
 #include "runtime/result.h"
 #include "runtime/trinity.h"
@@ -18,6 +20,8 @@ struct SandboxPlan {
   const isolation::SeccompPolicy* policy = nullptr;  // nullptr: no filter
   Isolate isolate = Isolate::kNone;                  // resolved: never kDefault
   bool mpk_required = false;                         // --isolate=mpk given explicitly
+  // --jit: where the JIT may make memory executable under the seccomp filter.
+  std::optional<isolation::JitCodeRegion> jit_code;
 };
 
 // Resolves the defaults: --isolate is mpk where protection keys work and none otherwise

@@ -14,6 +14,7 @@ inline constexpr int kExitInvalidInput = 65; // compile/assemble error, rejected
 inline constexpr int kExitNoInput = 66;      // input file cannot be read
 inline constexpr int kExitCantCreate = 73;   // output file cannot be written
 inline constexpr int kExitUnavailable = 69;  // attest: no /dev/trinity; audit: the observer cannot run
+inline constexpr int kExitSoftware = 70;    // an internal invariant failed (the kernel refused JIT code)
 
 // A stage that cannot go on: what to print on stderr and how to exit.
 struct Failure {

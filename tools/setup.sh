@@ -18,6 +18,8 @@ PACKAGES=(
   nginx nginx-dev libnginx-mod-http-lua luajit2 wrk
   # standard library (runtime/stdlib_*) and its benchmark peers (bench/stdlib)
   libsimdjson-dev libre2-dev libssl-dev lua-cjson lua-rex-pcre2
+  # jit/: asmjit rebuilt as PIC from its Debian source package
+  cmake dpkg-dev
 )
 
 missing=()
@@ -34,3 +36,7 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
+
+# asmjit as position-independent code, built once from Debian's source package (the
+# packaged libasmjit.a is not PIC, so it cannot go into PIE binaries or shared objects).
+"$(dirname "$0")/build_asmjit_pic.sh"

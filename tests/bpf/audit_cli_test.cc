@@ -102,7 +102,7 @@ TEST_F(AuditCli, AttachedToAnEmbeddingHostSeesEveryKindOfEvent) {
   ExpectSchema(out);
 
   // Host -> plugin and back, with the export's name; host calls in between.
-  EXPECT_EQ(Matching(out, {Pid(calls), "\"event\":\"call_entry\"", "\"function\":\"work\"", "\"tier\":\"interpreter\""}).size(), 3u);
+  EXPECT_EQ(Matching(out, {Pid(calls), "\"event\":\"call_entry\"", "\"function\":\"work\"", "\"tier\":\"fast\""}).size(), 3u);
   EXPECT_EQ(Matching(out, {Pid(calls), "\"event\":\"call_exit\"", "\"outcome\":\"return\""}).size(), 4u);
   EXPECT_EQ(Matching(out, {Pid(calls), "\"event\":\"host_call\"", "\"name\":\"twice\""}).size(), 6u);
   EXPECT_EQ(Matching(out, {Pid(calls), "\"event\":\"instance_create\"", "\"instance\":1,"}).size(), 1u);
@@ -130,7 +130,7 @@ TEST_F(AuditCli, AttachedToAnEmbeddingHostSeesEveryKindOfEvent) {
   std::string worker = sent[0].substr(sent[0].find("\"worker\":") + 9);
   worker = worker.substr(0, worker.find_first_not_of("0123456789"));
   EXPECT_EQ(Matching(out, {"\"pid\":" + worker + ",", "\"ppid\":" + std::to_string(process) + ",",
-                           "\"event\":\"call_entry\"", "\"function\":\"work\"", "\"tier\":\"interpreter\"",
+                           "\"event\":\"call_entry\"", "\"function\":\"work\"", "\"tier\":\"fast\"",
                            "\"seccomp\":\"filter\""}).size(), 1u) << out;
   EXPECT_EQ(Matching(out, {Pid(process), "\"event\":\"call_exit\"", "\"tier\":\"process\"", "\"outcome\":\"return\""}).size(), 1u);
   // A worker killed by the kernel: SECCOMP_RET_KILL_PROCESS.

@@ -140,7 +140,7 @@ TEST_F(ObserverTest, EveryBoundaryCrossingIsAnEventInOrder) {
     EXPECT_EQ(e.process.tid, static_cast<uint32_t>(gettid()));
     EXPECT_FALSE(e.process.comm.empty());
     EXPECT_NE(e.process.start_time_ns, 0u);
-    EXPECT_EQ(e.tier, 0) << e.event;  // the reference interpreter
+    EXPECT_EQ(e.tier, 1) << e.event;  // the fast interpreter, the default tier
   }
   EXPECT_EQ(events[3].call->function, "work");
   EXPECT_EQ(events[4].host->name, "twice");
@@ -152,7 +152,7 @@ TEST_F(ObserverTest, EveryBoundaryCrossingIsAnEventInOrder) {
 
   inst_stats s = ReadInstance(source->observer(), id);
   EXPECT_EQ(s.live, 0u);
-  EXPECT_EQ(s.tier, 0);
+  EXPECT_EQ(s.tier, 1);
   EXPECT_EQ(s.counters.instances_created, 1u);
   EXPECT_EQ(s.counters.instances_destroyed, 1u);
   EXPECT_EQ(s.counters.plugin_entries, 3u);

@@ -38,7 +38,27 @@ InstanceOptions ProgramOptions(const Program& program, std::string& output) {
 }
 
 TrapInfo ToTrapInfo(const Trap& trap) {
-  return TrapInfo{std::string(TrapKindName(trap.kind)), trap.line, trap.message, trap.ToString()};
+  std::string stack;
+  for (const TrapFrame& f : trap.stack) stack += f.function + ":" + std::to_string(f.line) + " ";
+  return TrapInfo{std::string(TrapKindName(trap.kind)), trap.line, trap.message, trap.ToString(),
+                  stack};
+}
+
+Outcome RunOnTier(const Program& program, ExecutionTier tier) {
+  Outcome out;
+  std::shared_ptr<const Module> module = LoadProgram(program, out.setup_error);
+  if (!module) return out;
+  InstanceOptions options = ProgramOptions(program, out.output);
+  options.tier = tier;
+  auto instance = Instance::Create(module, ConformanceHost(), options);
+  if (!instance.ok()) {
+    out.setup_error = "instance creation failed: " + instance.error();
+    return out;
+  }
+  auto result = instance.value()->Start();
+  if (!result.ok()) out.trap = ToTrapInfo(result.error());
+  out.fuel_used = instance.value()->fuel_used();
+  return out;
 }
 
 }  // namespace trinity::conformance

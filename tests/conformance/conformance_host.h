@@ -23,4 +23,7 @@ InstanceOptions ProgramOptions(const Program& program, std::string& output);
 // A Trap as the suite compares it.
 TrapInfo ToTrapInfo(const Trap& trap);
 
+// Runs a program's top-level code on one interpreter tier, unisolated, as a host would.
+Outcome RunOnTier(const Program& program, ExecutionTier tier);
+
 }  // namespace trinity::conformance

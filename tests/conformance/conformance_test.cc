@@ -1,6 +1,6 @@
 // Runs every tests/conformance/*.tri program on every registered tier and checks its
 // stdout, trap and compile errors against the expectations written at the top of the
-// file. One parameterised test case per (tier, program): `interpreter_arith_int_wrap`.
+// file. One parameterised test case per (tier, program): `fast_arith_int_wrap`.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -1,5 +1,5 @@
-// The reference tier: runs conformance programs on the bytecode interpreter through the
-// public embedding API, exactly as a host would.
+// The interpreter tiers: conformance programs on the fast tier (the default) and on the
+// reference tier, each alone, through the public embedding API exactly as a host would.
 #include <memory>
 #include <string>
 
@@ -12,27 +12,17 @@ namespace {
 
 class InterpreterTier : public Tier {
  public:
-  std::string Name() const override { return "interpreter"; }
+  InterpreterTier(std::string name, ExecutionTier tier) : name_(std::move(name)), tier_(tier) {}
+  std::string Name() const override { return name_; }
+  Outcome Run(const Program& program) override { return RunOnTier(program, tier_); }
 
-  Outcome Run(const Program& program) override {
-    Outcome out;
-    std::shared_ptr<const Module> module = LoadProgram(program, out.setup_error);
-    if (!module) return out;
-    InstanceOptions options = ProgramOptions(program, out.output);
-    auto instance = Instance::Create(module, ConformanceHost(), options);
-    if (!instance.ok()) {
-      out.setup_error = "instance creation failed: " + instance.error();
-      return out;
-    }
-    auto result = instance.value()->Start();
-    if (!result.ok()) {
-      out.trap = ToTrapInfo(result.error());
-    }
-    return out;
-  }
+ private:
+  std::string name_;
+  ExecutionTier tier_;
 };
 
-TierRegistration registration(std::make_unique<InterpreterTier>());
+TierRegistration fast(std::make_unique<InterpreterTier>("fast", ExecutionTier::kFast));
+TierRegistration reference(std::make_unique<InterpreterTier>("reference", ExecutionTier::kReference));
 
 }  // namespace
 }  // namespace trinity::conformance

@@ -26,12 +26,14 @@ struct TrapInfo {
   uint32_t line = 0;
   std::string message;
   std::string text;      // Trap::ToString(), for failure messages
+  std::string stack;     // every frame as "function:line", innermost first
 };
 
 struct Outcome {
   std::string output;                 // everything print() wrote
   std::optional<TrapInfo> trap;       // how top-level code ended, if it trapped
   std::optional<std::string> setup_error;  // load/link failure: the program never ran
+  uint64_t fuel_used = 0;             // Instance::fuel_used() after the run, where known
 };
 
 class Tier {

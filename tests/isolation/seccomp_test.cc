@@ -295,3 +295,66 @@ TEST(SeccompFilter, ViolationProbeIsInTheBinary) {
 
 }  // namespace
 }  // namespace trinity::isolation
+
+namespace trinity::isolation {
+namespace {
+
+// An aligned region and its guard, as jit::CodeArena reserves them.
+JitCodeRegion ReserveJitRegion(size_t size) {
+  char* p = static_cast<char*>(
+      mmap(nullptr, 4 * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+  const uintptr_t aligned = (reinterpret_cast<uintptr_t>(p) + 2 * size - 1) & ~(2 * size - 1);
+  return JitCodeRegion{aligned, size};
+}
+
+// With a JIT code region, each policy lets mprotect make pages read+execute there and
+// nowhere else, and never writable and executable at once.
+TEST(SeccompFilter, JitCodeRegionIsTheOnlyExecutableMemory) {
+  for (const char* name : {"strict", "server"}) {
+    auto outcome = RunInChild([name]() -> std::string {
+      const size_t size = 1 << 20;
+      JitCodeRegion region = ReserveJitRegion(size);
+      const long base = static_cast<long>(region.base);
+      void* page = OwnPage();
+      SyscallPlugin plugin;
+      if (!plugin.ok()) return "plugin did not instantiate";
+      auto installed = InstallSeccompPolicy(*FindPolicy(name), ViolationResponse::kTrap,
+                                            WithoutLandlock::kLoad, region);
+      if (!installed) return "install: " + installed.error();
+      std::string fails;
+      fails += plugin.ExpectAllowed({SYS_mprotect, {base, 4096, PROT_READ | PROT_WRITE}, "mprotect"});
+      fails += plugin.ExpectAllowed({SYS_mprotect, {base, 4096, PROT_READ | PROT_EXEC}, "mprotect"});
+      fails += plugin.ExpectAllowed(
+          {SYS_mprotect, {base + static_cast<long>(size) - 4096, 4096, PROT_READ | PROT_EXEC}, "mprotect"});
+      fails += plugin.ExpectAllowed({SYS_mprotect, {base, 4096, PROT_NONE}, "mprotect"});
+      const long p = reinterpret_cast<long>(page);
+      for (const Call& c : std::vector<Call>{
+               {SYS_mprotect, {base, 4096, PROT_READ | PROT_WRITE | PROT_EXEC}, "mprotect"},
+               {SYS_mprotect, {base, 4096, PROT_EXEC}, "mprotect"},
+               {SYS_mprotect, {p, 4096, PROT_READ | PROT_EXEC}, "mprotect"},
+               {SYS_mprotect, {base + static_cast<long>(size), 4096, PROT_READ | PROT_EXEC}, "mprotect"},
+               {SYS_mprotect, {base - 4096, 4096, PROT_READ | PROT_EXEC}, "mprotect"},
+               {SYS_mprotect, {base, static_cast<long>(size) + 4096, PROT_READ | PROT_EXEC}, "mprotect"},
+               {SYS_mmap, {0, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0}, "mmap"},
+           }) {
+        fails += plugin.ExpectRefused(c);
+      }
+      return fails;
+    });
+    EXPECT_TRUE(outcome.Passed()) << name << ": " << outcome.Describe();
+  }
+}
+
+TEST(SeccompFilter, MisalignedJitCodeRegionIsRefusedBeforeAnythingLoads) {
+  auto outcome = RunInChild([]() -> std::string {
+    auto installed = InstallSeccompPolicy(*FindPolicy("server"), ViolationResponse::kTrap,
+                                          WithoutLandlock::kLoad, JitCodeRegion{4096, 3 << 20});
+    if (installed) return "a misaligned region was accepted";
+    if (prctl(PR_GET_SECCOMP) != 0) return "a filter loaded anyway";
+    return "";
+  });
+  EXPECT_TRUE(outcome.Passed()) << outcome.Describe();
+}
+
+}  // namespace
+}  // namespace trinity::isolation

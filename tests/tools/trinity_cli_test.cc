@@ -267,6 +267,30 @@ export fn main() {
   EXPECT_TRUE(Contains(o.err, "  at fn main (" + path + ":8)\n")) << o.err;
 }
 
+// Both interpreter tiers give the same output, and the same trap with the same stack.
+TEST(TrinityCli, TierFlagSelectsTheInterpreter) {
+  std::string fib = WriteTmp("tier_fib.tri", kFib);
+  for (const char* tier : {"fast", "reference"}) {
+    Outcome o = Trinity("run --tier=" + std::string(tier) + " " + fib);
+    EXPECT_EQ(o.status, 0) << tier << ": " << o.err;
+    EXPECT_EQ(o.out, "6765\n") << tier;
+  }
+  std::string trap = WriteTmp("tier_trap.tri", "fn f(m) {\n  return m.missing\n}\n"
+                                               "export fn main() {\n  return f({})\n}\n");
+  Outcome fast = Trinity("run --tier fast " + trap);
+  Outcome reference = Trinity("run --tier reference " + trap);
+  EXPECT_EQ(fast.status, 1);
+  EXPECT_TRUE(Contains(fast.err, "  at fn f (" + trap + ":2)\n  at fn main (" + trap + ":5)\n"))
+      << fast.err;
+  EXPECT_EQ(fast.err, reference.err);
+  Outcome bad = Trinity("run --tier=jit " + fib);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_TRUE(Contains(bad.err, "--tier expects fast or reference")) << bad.err;
+  Outcome worker = Trinity("run --tier=reference --isolate=process " + fib);
+  EXPECT_EQ(worker.status, 2);
+  EXPECT_TRUE(Contains(worker.err, "runs in this process only")) << worker.err;
+}
+
 TEST(TrinityCli, TopLevelTrapAlsoExitsOne) {
   Outcome o = Trinity("run " + WriteTmp("toplevel.tri", "let a = [1]\nprint(a[5])\n"));
   EXPECT_EQ(o.status, 1);

@@ -1,0 +1,46 @@
+// libFuzzer target, differential for the trace JIT: the inputs of fuzz_tiers (first byte
+// even: generator choices; odd: .tri text; its corpus is shared), run on the reference
+// tier and on the fast tier with a JIT that records every loop after two back-edges and,
+// when bit 1 of the first byte is set, makes guards fail in turn so each snapshot is
+// exercised. Output, results, traps and fuel must be identical (differential_run.h).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "fuzz/differential_run.h"
+#include "fuzz/invariants.h"
+#include "fuzz/module_generator.h"
+#include "jit/trace_jit.h"
+#include "runtime/verifier.h"
+
+namespace {
+
+std::shared_ptr<trinity::jit::TraceJit> Jit(bool stress_exits) {
+  trinity::jit::JitOptions options;
+  options.hot_loop = 2;
+  options.hot_exit = 2;
+  options.stress_exits = stress_exits;
+  return trinity::jit::MakeTraceJit(options);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  std::shared_ptr<const trinity::Module> module;
+  if (data[0] % 2 == 0) {
+    trinity::Module m = trinity::fuzz::GenerateModule({data + 1, size - 1});
+    auto verified = trinity::VerifyModule(m);
+    if (!verified.ok()) {
+      trinity::fuzz::InvariantFailed("a generated module does not verify",
+                                     verified.error().ToString());
+    }
+    module = trinity::fuzz::CheckWireRoundTrip(m);
+  } else {
+    module = trinity::fuzz::CompileChecked(
+        std::string_view(reinterpret_cast<const char*>(data + 1), size - 1));
+  }
+  if (module) trinity::fuzz::CheckTiersAgree(module, Jit((data[0] & 2) != 0));
+  return 0;
+}
