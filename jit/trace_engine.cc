@@ -233,8 +233,14 @@ class Engine : public TraceEngine {
   bool CanEnter(const Trace& t, const FastState& at) const {
     const size_t depth_limit = std::min<size_t>(vm_.options.limits.max_depth, vm_.frames.size());
     const char* stack_end = reinterpret_cast<const char*>(vm_.stack.data() + vm_.stack.size());
+    // The interpreter's stack budget (CheckCall): slots, frames and open try blocks.
+    const size_t budget_used =
+        static_cast<size_t>(reinterpret_cast<const char*>(at.base) + t.max_extent -
+                            reinterpret_cast<const char*>(vm_.stack.data())) +
+        (vm_.depth + t.max_inline) * sizeof(Frame) + vm_.num_handlers * sizeof(Handler);
     return vm_.depth + t.max_inline < depth_limit &&
            reinterpret_cast<const char*>(at.base) + t.max_extent <= stack_end &&
+           (t.max_inline == 0 || budget_used <= vm_.options.limits.max_stack_bytes) &&
            (!t.uses_root_closure || at.closure == t.root_closure);
   }
 

@@ -131,6 +131,9 @@ struct Function;
   X(IterNext, "iter", "sddj")                                                          \
   X(IterNextLoop, "iterloop", "sddjt")                                                 \
   X(Trap, "trap", "s")                                                                 \
+  /* try_begin: opens a handler whose catch code starts at the jump target; try_end. */ \
+  X(TryBegin, "try", "j")                                                              \
+  X(TryEnd, "tryend", "")                                                              \
   /* Superinstructions (bench/results/opcode_pairs.md). A back-edge fused with the     \
      loop head: the safepoint, then the head's int (and float) case inline; any other  \
      case continues at the head instruction itself (field 3), which does it the general \

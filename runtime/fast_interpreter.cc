@@ -203,16 +203,23 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
   // least the budget, so this also keeps every frame inside it.
   const size_t stack_budget =
       std::min(vm.options.limits.max_stack_bytes, vm.stack.size() * sizeof(Value));
-  const uintptr_t stack_budget_end =
-      stack_budget < 2 * sizeof(Frame)
-          ? reinterpret_cast<uintptr_t>(stack_begin)
-          : reinterpret_cast<uintptr_t>(stack_begin) + stack_budget - 2 * sizeof(Frame);
+  // Each open try block (Handler) takes sizeof(Handler) of the budget too: the end moves
+  // down when one opens and back up when it closes, so the check stays one compare.
+#define BUDGET_END(open_handlers)                                                        \
+  (stack_budget < 2 * sizeof(Frame) + (open_handlers) * sizeof(Handler)                  \
+       ? reinterpret_cast<uintptr_t>(stack_begin)                                        \
+       : reinterpret_cast<uintptr_t>(stack_begin) + stack_budget - 2 * sizeof(Frame) -   \
+             (open_handlers) * sizeof(Handler))
+  uintptr_t stack_budget_end = BUDGET_END(vm.num_handlers);
 #define OVER_STACK_BUDGET(end)                                                       \
   (reinterpret_cast<uintptr_t>(end) +                                               \
        static_cast<uintptr_t>(reinterpret_cast<char*>(fp) - reinterpret_cast<char*>(frames)) > \
    stack_budget_end)
 
-  if (resume == nullptr) vm.BeginRun();
+  if (resume == nullptr) {
+    vm.BeginRun();
+    stack_budget_end = BUDGET_END(0);
+  }
   TraceEngine* const jit = vm.jit.get();
   LoopCounter* const loops = jit != nullptr ? jit->loop_table() : nullptr;
   const uint8_t* ip = nullptr;      // the instruction being executed
@@ -317,6 +324,10 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     ip = (fn)->code;                                                               \
   } while (0)
 
+  // A trap a try block catches leaves the catch block below, which resumes the loop at
+  // the handler's target through `resume`.
+  FastResume caught;
+  for (;;) {
   try {
     if (resume != nullptr) {
       ip = resume->ip;
@@ -861,6 +872,15 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
 #undef TRINITY_ITER
   L_Trap:
     RaiseError(vm, S(0));
+  L_TryBegin:
+    SYNC_DEPTH();
+    vm.OpenHandler(ip + F(0));
+    stack_budget_end = BUDGET_END(vm.num_handlers);
+    NEXT(TryBegin);
+  L_TryEnd:
+    --vm.num_handlers;
+    stack_budget_end = BUDGET_END(vm.num_handlers);
+    NEXT(TryEnd);
 
     // --- superinstructions: back-edges fused with their loop head ----------------------
 #define TRINITY_LOOP_CMP(Name, op)                                                 \
@@ -966,9 +986,35 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
   } catch (VmTrap& t) {
     if constexpr (kRecord) jit->AbortRecording();
     SYNC_DEPTH();
+    // MakeTrap needs wire positions in the frames; the frames below a handler's own keep
+    // running afterwards, so their return addresses are put back if the trap is caught.
+    std::vector<const FastInsn*> return_ips;
+    if (IsCatchable(t.kind) && vm.num_handlers > 0) {
+      const size_t keep = vm.handlers[vm.num_handlers - 1].depth - 1;
+      return_ips.resize(keep);
+      for (size_t d = 0; d < keep; ++d) return_ips[d] = frames[d].fast_ip;
+    }
     FramesToWirePositions(vm, fm, ip);
+    if (const void* target = vm.CatchTrap(t)) {
+      for (size_t d = 0; d < return_ips.size(); ++d) frames[d].fast_ip = return_ips[d];
+      fp = frames + vm.depth - 1;
+      base = fp->base;
+      ip = static_cast<const uint8_t*>(target);
+      stack_budget_end = BUDGET_END(vm.num_handlers);
+      caught = FastResume{ip, base};
+      if constexpr (kRecord) {
+        // The recording was abandoned: the normal loop continues at the catch code.
+        vm.fast_resume = caught;
+        vm.fast_switch = FastSwitch::kNormal;
+        return Value::Nil();
+      }
+      resume = &caught;
+      continue;
+    }
     return Err(vm.UnwindTrap(t, vm.depth));
   }
+  }
+#undef BUDGET_END
 #undef SYNC_DEPTH
 }
 

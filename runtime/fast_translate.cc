@@ -389,6 +389,14 @@ class FunctionTranslator {
       }
       case Op::kIterNext: IterNext(pc, in); break;
       case Op::kTrap: Emit(FastOp::kTrap, {Src(Top())}); Pop(); break;
+      // The operand stack is empty here (verifier). The target is a label (IsBranch) entered
+      // with stack height 1: the error map in temporary 0, where the catch stores it.
+      case Op::kTryBegin: {
+        Flush();
+        Jump(Emit(FastOp::kTryBegin, {0}), 0, static_cast<uint32_t>(BranchTarget(pc, in)));
+        break;
+      }
+      case Op::kTryEnd: Emit(FastOp::kTryEnd, {}); break;
       case Op::kCount: break;
     }
     return in.size;

@@ -2,17 +2,37 @@
 // own errors, never a limit — and that a catch leaves the instance in a clean state.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include "tests/runtime/source_plugin.h"
 
 namespace trinity {
 namespace {
 
-using testing::PluginInstance;
 using H = HostValue;
 
-TEST(TryCatch, CatchableKindsAreExactlyThePluginsOwnErrors) {
+// Every test runs on both interpreter tiers (the JIT and the differential oracle run the
+// try_catch_*.tri conformance programs).
+class TryCatch : public ::testing::TestWithParam<ExecutionTier> {
+ protected:
+  InstanceOptions Options() const {
+    InstanceOptions o;
+    o.tier = GetParam();
+    return o;
+  }
+  std::unique_ptr<Instance> PluginInstance(std::string_view source, InstanceOptions o,
+                                           const HostFunctions& host = {}) const {
+    o.tier = GetParam();
+    return testing::PluginInstance(source, o, host);
+  }
+  std::unique_ptr<Instance> PluginInstance(std::string_view source) const {
+    return PluginInstance(source, Options());
+  }
+};
+
+TEST(TryCatchKinds, CatchableKindsAreExactlyThePluginsOwnErrors) {
   struct Row {
     TrapKind kind;
     bool catchable;
@@ -50,14 +70,14 @@ export fn run(which) {
 export fn caught() { return caught_kind }
 )";
 
-TEST(TryCatch, LimitTrapsAreNeverCaught) {
+TEST_P(TryCatch, LimitTrapsAreNeverCaught) {
   struct Case {
     const char* which;
     TrapKind kind;
   };
   for (const Case& c : {Case{"fuel", TrapKind::kFuelExhausted}, Case{"deadline", TrapKind::kDeadlineExceeded},
                         Case{"memory", TrapKind::kOutOfMemory}, Case{"stack", TrapKind::kStackOverflow}}) {
-    InstanceOptions o;
+    InstanceOptions o = Options();
     o.limits.fuel = std::string(c.which) == "fuel" ? 100000 : 0;
     o.limits.timeout = std::chrono::milliseconds(std::string(c.which) == "deadline" ? 50 : 0);
     o.limits.max_heap_bytes = 4u << 20;
@@ -85,14 +105,14 @@ TEST(TryCatch, LimitTrapsAreNeverCaught) {
 
 // A call that ends inside try blocks (here: out of fuel three frames deep, two handlers
 // open) leaves no handler behind for the next call to jump to.
-TEST(TryCatch, HandlersDoNotOutliveTheCall) {
+TEST_P(TryCatch, HandlersDoNotOutliveTheCall) {
   constexpr const char* kPlugin = R"(
 fn spin() { while true {} }
 fn middle() { try { spin() } catch e { return "middle caught" } return nil }
 export fn run() { try { return middle() } catch e { return "run caught" } }
 export fn fail() { error("plain") }
 )";
-  InstanceOptions o;
+  InstanceOptions o = Options();
   o.limits.fuel = 5000;
   auto inst = PluginInstance(kPlugin, o);
   ASSERT_TRUE(inst);
@@ -108,7 +128,7 @@ export fn fail() { error("plain") }
 
 // Opening more handlers at once than the instance has room for (4 per allowed frame) is a
 // stack overflow, which is not catchable either.
-TEST(TryCatch, TooManyOpenHandlersIsAStackOverflow) {
+TEST_P(TryCatch, TooManyOpenHandlersIsAStackOverflow) {
   constexpr const char* kPlugin = R"(
 fn nest(n) {
   try { try { try { try { try {
@@ -118,7 +138,7 @@ fn nest(n) {
 }
 export fn run(n) { return nest(n) }
 )";
-  InstanceOptions o;
+  InstanceOptions o = Options();
   o.limits.max_depth = 40;
   auto inst = PluginInstance(kPlugin, o);
   ASSERT_TRUE(inst);
@@ -135,7 +155,7 @@ export fn run(n) { return nest(n) }
 
 // Catching in a loop allocates an error map each time; the collector reclaims them and the
 // heap stays bounded.
-TEST(TryCatch, ManyCaughtErrorsDoNotAccumulate) {
+TEST_P(TryCatch, ManyCaughtErrorsDoNotAccumulate) {
   constexpr const char* kPlugin = R"(
 export fn run(n) {
   let count = 0
@@ -145,7 +165,7 @@ export fn run(n) {
   return count
 }
 )";
-  InstanceOptions o;
+  InstanceOptions o = Options();
   o.limits.max_heap_bytes = 2u << 20;
   auto inst = PluginInstance(kPlugin, o);
   ASSERT_TRUE(inst);
@@ -200,7 +220,7 @@ export fn run(which) {
 export fn caught() { return caught_kind }
 )";
 
-TEST(TryCatch, LimitTrapsInsideLibraryCallsAndHostCopiesAreNeverCaught) {
+TEST_P(TryCatch, LimitTrapsInsideLibraryCallsAndHostCopiesAreNeverCaught) {
   HostFunctions host;
   host.Register("take", 1, [](HostArgs args) -> Result<HostValue, std::string> {
     args.Get(0);  // the deep copy is what runs into the limit
@@ -217,7 +237,7 @@ TEST(TryCatch, LimitTrapsInsideLibraryCallsAndHostCopiesAreNeverCaught) {
                         Case{"encode memory", TrapKind::kOutOfMemory},
                         Case{"host copy memory", TrapKind::kOutOfMemory}}) {
     std::string which = c.which;
-    InstanceOptions o;
+    InstanceOptions o = Options();
     o.limits.fuel = which == "json fuel" ? 2000 : 0;
     o.limits.timeout = std::chrono::milliseconds(which == "gsub deadline" ? 100 : 0);
     o.limits.max_heap_bytes = which == "json fuel" || which == "gsub deadline" ? 256u << 20 : 8u << 20;
@@ -243,9 +263,9 @@ std::string NestedTries(const char* name, int n) {
   return std::string("export fn ") + name + "() { " + body + "\n return 0 }\n";
 }
 
-TEST(TryCatch, OpenHandlersCountAgainstTheStackBudget) {
+TEST_P(TryCatch, OpenHandlersCountAgainstTheStackBudget) {
   std::string source = NestedTries("eight", 8) + NestedTries("forty", 40);
-  InstanceOptions o;
+  InstanceOptions o = Options();
   o.limits.max_stack_bytes = 600;
   auto inst = PluginInstance(source, o);
   ASSERT_TRUE(inst);
@@ -262,7 +282,7 @@ TEST(TryCatch, OpenHandlersCountAgainstTheStackBudget) {
   ASSERT_TRUE(ok.ok()) << ok.error().ToString();
 }
 
-TEST(TryCatch, HostErrorsAreCaughtWithTheHostsMessage) {
+TEST_P(TryCatch, HostErrorsAreCaughtWithTheHostsMessage) {
   HostFunctions host;
   host.Register("fetch", 1, [](HostArgs args) -> Result<HostValue, std::string> {
     if (args.String(0) == "down") return Err(std::string("connection refused"));
@@ -274,12 +294,19 @@ export fn get(what) {
   try { return fetch(what) } catch e { return e.kind + ": " + e.message }
 }
 )";
-  auto inst = PluginInstance(kPlugin, {}, host);
+  auto inst = PluginInstance(kPlugin, Options(), host);
   ASSERT_TRUE(inst);
   EXPECT_EQ(inst->Call("get", std::vector<H>{H::String("up")}).value(), H::String("ok"));
   EXPECT_EQ(inst->Call("get", std::vector<H>{H::String("down")}).value(),
             H::String("host error: fetch: connection refused"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Tiers, TryCatch,
+                         ::testing::Values(ExecutionTier::kFast, ExecutionTier::kReference),
+                         [](const ::testing::TestParamInfo<ExecutionTier>& info) {
+                           return info.param == ExecutionTier::kFast ? std::string("Fast")
+                                                                     : std::string("Reference");
+                         });
 
 }  // namespace
 }  // namespace trinity
