@@ -142,6 +142,10 @@ inline bool TestNeI(const Value& a, int64_t k) { return !TestEqI(a, k); }
 
 template <FastOp op>
 constexpr size_t kSize = InfoOf(op).size();
+// The same as a signed displacement, for adding to (possibly negative) jump fields: an
+// int32 + size_t sum would wrap, and ip + wrapped offset is pointer overflow (UBSan).
+template <FastOp op>
+constexpr int32_t kDisp = static_cast<int32_t>(kSize<op>);
 static_assert(sizeof(Value) == kFastSlotBytes, "slot operands are byte offsets of Values");
 
 // Before a trap unwinds, each frame's fast position becomes the wire position it stands
@@ -890,11 +894,11 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     const Value& a = S(0);                                                         \
     const Value& b = S(1);                                                         \
     if (a.tag == Tag::kInt && b.tag == Tag::kInt) {                                \
-      ip += a.i op b.i ? F(3) + kSize<FastOp::kJumpIfNotLt> : F(2);                \
+      ip += a.i op b.i ? F(3) + kDisp<FastOp::kJumpIfNotLt> : F(2);                \
       DISPATCH();                                                                  \
     }                                                                              \
     if (a.tag == Tag::kFloat && b.tag == Tag::kFloat) {                            \
-      ip += a.f op b.f ? F(3) + kSize<FastOp::kJumpIfNotLt> : F(2);                \
+      ip += a.f op b.f ? F(3) + kDisp<FastOp::kJumpIfNotLt> : F(2);                \
       DISPATCH();                                                                  \
     }                                                                              \
     ip += F(3); /* the head compares the general way */                            \
@@ -905,7 +909,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     JIT_UNFUSED_BACK_EDGE(3);                                                      \
     const Value& a = S(0);                                                         \
     if (a.tag == Tag::kInt) {                                                      \
-      ip += a.i op F(1) ? F(3) + kSize<FastOp::kJumpIfNotLtI> : F(2);              \
+      ip += a.i op F(1) ? F(3) + kDisp<FastOp::kJumpIfNotLtI> : F(2);              \
       DISPATCH();                                                                  \
     }                                                                              \
     ip += F(3);                                                                    \
@@ -928,7 +932,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
         SetInt(loop[1], at + 1);
         S(2) = v;
         SetInt(S(1), at);
-        ip += F(4) + kSize<FastOp::kIterNext>;
+        ip += F(4) + kDisp<FastOp::kIterNext>;
         DISPATCH();
       }
       ip += F(3);
