@@ -244,12 +244,12 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
 #else
   // While recording, every instruction is shown to the recorder before it runs; the code
   // holds the normal instantiation's handlers, so this one maps them to its own labels.
+  // Every dispatch site of the recording instantiation jumps to one shared step
+  // (L_record_step, after the handlers), which keeps that instantiation small.
 #define DISPATCH()                                                              \
   do {                                                                          \
     if constexpr (kRecord) {                                                    \
-      SYNC_DEPTH();                                                             \
-      if (!jit->RecordStep(CURRENT_STATE(), vm.depth)) SWITCH_LOOP(false);      \
-      goto* kHandlers[static_cast<int>(OpOfHandler(HandlerAt(ip)))];            \
+      goto L_record_step;                                                       \
     } else {                                                                    \
       goto* HandlerAt(ip);                                                      \
     }                                                                           \
@@ -952,6 +952,13 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     DISPATCH();
   }
 #undef TRINITY_FOR_LOOP
+  L_record_step: __attribute__((unused));
+    if constexpr (kRecord) {
+      SYNC_DEPTH();
+      if (!jit->RecordStep(CURRENT_STATE(), vm.depth)) SWITCH_LOOP(false);
+      goto* kHandlers[static_cast<int>(OpOfHandler(HandlerAt(ip)))];
+    }
+    __builtin_unreachable();
 #undef ENTER
 #undef SAFEPOINT
 #undef NEXT
