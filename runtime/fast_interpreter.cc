@@ -141,7 +141,7 @@ inline bool TestEqI(const Value& a, int64_t k) {
 inline bool TestNeI(const Value& a, int64_t k) { return !TestEqI(a, k); }
 
 template <FastOp op>
-constexpr size_t kSize = InfoOf(op).size();
+constexpr ptrdiff_t kSize = static_cast<ptrdiff_t>(InfoOf(op).size());  // signed: added to negative jumps
 static_assert(sizeof(Value) == kFastSlotBytes, "slot operands are byte offsets of Values");
 
 // Before a trap unwinds, each frame's fast position becomes the wire position it stands
