@@ -667,6 +667,38 @@ Recorder::Status Recorder::Record(FastOp op, const uint8_t* ip, const FastState&
       b_.Emit(Ins(IrOp::kAStore, Tag::kNil, cr, kr, v));
       break;
     }
+    case FastOp::kIndexGetI: {
+      const Value& c = Concrete(F(1));
+      const int64_t k = F(2);
+      if (c.tag != Tag::kArray) return Abort("constant index into a non-array");
+      Array* arr = AsArray(c);
+      if (static_cast<uint64_t>(k) >= arr->size) return Abort("index out of range");
+      IrRef cr = Read(F(1)), kr = b_.Int(k);
+      IrRef len = b_.Emit(Ins(IrOp::kALen, Tag::kInt, cr));
+      Guard(IrOp::kGuardI, Cond::kULt, kr, len);
+      IrIns load = Ins(IrOp::kALoad, arr->items[k].tag, cr, kr);
+      load.snap = Snap();
+      Write(F(0), b_.Emit(load));
+      break;
+    }
+    case FastOp::kIndexSetV: {
+      const Value& c = Concrete(F(0));
+      const Value& k = Concrete(F(1));
+      if (c.tag != Tag::kArray || k.tag != Tag::kInt) return Abort("index store other than array[int]");
+      if (static_cast<uint64_t>(k.i) >= AsArray(c)->size) return Abort("index out of range");
+      Value small;
+      switch (static_cast<FastSmallConstant>(F(2))) {
+        case FastSmallConstant::kInt: small = Value::Int(F(3)); break;
+        case FastSmallConstant::kTrue: small = Value::Bool(true); break;
+        case FastSmallConstant::kFalse: small = Value::Bool(false); break;
+        default: small = Value::Nil(); break;
+      }
+      IrRef cr = Read(F(0)), kr = Read(F(1)), v = ConstantValue(small);
+      IrRef len = b_.Emit(Ins(IrOp::kALen, Tag::kInt, cr));
+      Guard(IrOp::kGuardI, Cond::kULt, kr, len);
+      b_.Emit(Ins(IrOp::kAStore, Tag::kNil, cr, kr, v));
+      break;
+    }
     case FastOp::kGetField:
     case FastOp::kSetField: {
       const bool get = op == FastOp::kGetField;

@@ -44,7 +44,7 @@ for exe in "$bin/tools/trinity" "$bin/tests/isolation/kernel_attestation_test" \
   done
 done
 cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
-cp kmod/tests/fib20.tri "$root/"
+cp kmod/tests/fib20.tri kmod/tests/loop_jit.tri "$root/"
 cp "$busybox" "$root/bin/busybox"
 for applet in $("$busybox" --list); do
   [[ -e "$root/bin/$applet" ]] || ln -s busybox "$root/bin/$applet"

@@ -141,11 +141,7 @@ inline bool TestEqI(const Value& a, int64_t k) {
 inline bool TestNeI(const Value& a, int64_t k) { return !TestEqI(a, k); }
 
 template <FastOp op>
-constexpr size_t kSize = InfoOf(op).size();
-// The same as a signed displacement, for adding to (possibly negative) jump fields: an
-// int32 + size_t sum would wrap, and ip + wrapped offset is pointer overflow (UBSan).
-template <FastOp op>
-constexpr int32_t kDisp = static_cast<int32_t>(kSize<op>);
+constexpr ptrdiff_t kSize = static_cast<ptrdiff_t>(InfoOf(op).size());  // signed: added to negative jumps
 static_assert(sizeof(Value) == kFastSlotBytes, "slot operands are byte offsets of Values");
 
 // Before a trap unwinds, each frame's fast position becomes the wire position it stands
@@ -255,12 +251,12 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
 #else
   // While recording, every instruction is shown to the recorder before it runs; the code
   // holds the normal instantiation's handlers, so this one maps them to its own labels.
+  // Every dispatch site of the recording instantiation jumps to one shared step
+  // (L_record_step, after the handlers), which keeps that instantiation small.
 #define DISPATCH()                                                              \
   do {                                                                          \
     if constexpr (kRecord) {                                                    \
-      SYNC_DEPTH();                                                             \
-      if (!jit->RecordStep(CURRENT_STATE(), vm.depth)) SWITCH_LOOP(false);      \
-      goto* kHandlers[static_cast<int>(OpOfHandler(HandlerAt(ip)))];            \
+      goto L_record_step;                                                       \
     } else {                                                                    \
       goto* HandlerAt(ip);                                                      \
     }                                                                           \
@@ -894,11 +890,11 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     const Value& a = S(0);                                                         \
     const Value& b = S(1);                                                         \
     if (a.tag == Tag::kInt && b.tag == Tag::kInt) {                                \
-      ip += a.i op b.i ? F(3) + kDisp<FastOp::kJumpIfNotLt> : F(2);                \
+      ip += a.i op b.i ? F(3) + kSize<FastOp::kJumpIfNotLt> : F(2);                \
       DISPATCH();                                                                  \
     }                                                                              \
     if (a.tag == Tag::kFloat && b.tag == Tag::kFloat) {                            \
-      ip += a.f op b.f ? F(3) + kDisp<FastOp::kJumpIfNotLt> : F(2);                \
+      ip += a.f op b.f ? F(3) + kSize<FastOp::kJumpIfNotLt> : F(2);                \
       DISPATCH();                                                                  \
     }                                                                              \
     ip += F(3); /* the head compares the general way */                            \
@@ -909,7 +905,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     JIT_UNFUSED_BACK_EDGE(3);                                                      \
     const Value& a = S(0);                                                         \
     if (a.tag == Tag::kInt) {                                                      \
-      ip += a.i op F(1) ? F(3) + kDisp<FastOp::kJumpIfNotLtI> : F(2);              \
+      ip += a.i op F(1) ? F(3) + kSize<FastOp::kJumpIfNotLtI> : F(2);              \
       DISPATCH();                                                                  \
     }                                                                              \
     ip += F(3);                                                                    \
@@ -932,7 +928,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
         SetInt(loop[1], at + 1);
         S(2) = v;
         SetInt(S(1), at);
-        ip += F(4) + kDisp<FastOp::kIterNext>;
+        ip += F(4) + kSize<FastOp::kIterNext>;
         DISPATCH();
       }
       ip += F(3);
@@ -976,6 +972,13 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     DISPATCH();
   }
 #undef TRINITY_FOR_LOOP
+  L_record_step: __attribute__((unused));
+    if constexpr (kRecord) {
+      SYNC_DEPTH();
+      if (!jit->RecordStep(CURRENT_STATE(), vm.depth)) SWITCH_LOOP(false);
+      goto* kHandlers[static_cast<int>(OpOfHandler(HandlerAt(ip)))];
+    }
+    __builtin_unreachable();
 #undef ENTER
 #undef SAFEPOINT
 #undef NEXT

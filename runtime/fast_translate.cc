@@ -864,7 +864,7 @@ Result<std::shared_ptr<const FastModule>, LoadError> TranslateModule(
   }
   out->code_bytes = code.size();
   out->code.reset(new uint64_t[(code.size() + 7) / 8]);
-  std::memcpy(out->code.get(), code.data(), code.size());
+  if (!code.empty()) std::memcpy(out->code.get(), code.data(), code.size());  // no functions: no code
   for (FastFunction& ff : out->functions) ff.code = out->bytes() + ff.code_offset;
   return std::shared_ptr<const FastModule>(std::move(out));
 }

@@ -68,6 +68,17 @@ check trace_run_created in_trace attest "tgid=$run" "seccomp_mode=0" "wx_mapping
 check trace_run_domain_keyed grep -q "attest_range: tgid=$run .* prot=--- pkey=[1-9]" /tmp/trace.out
 check trace_run_locked_down in_trace attest "tgid=$run" "seccomp_mode=2 seccomp_filters=1" "wx_mappings=0"
 
+# --- a JIT run: every trace's code is registered, read+execute only, under the host key
+echo > $T/trace
+sh -c 'echo $$ > /tmp/run.pid; exec /bin/trinity run --jit=on --isolate=mpk --sandbox=strict /loop_jit.tri' > /tmp/run.out 2>&1
+status=$?
+cat /tmp/run.out
+cat $T/trace > /tmp/trace.out
+run=$(cat /tmp/run.pid)
+check trinity_jit_run test $status -eq 0
+check trinity_jit_run_output grep -q '^499500$' /tmp/run.out
+check trace_jit_registered grep -qE "jit_code: tgid=$run .*prot=r-x pkey=[0-9]+ err=0 name=trinity:trace1:main:5" /tmp/trace.out
+
 # --- the operator's view, and the user-space client's own tests
 /bin/trinity attest --sandbox=strict > /tmp/attest.out 2>&1
 status=$?
