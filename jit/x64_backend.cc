@@ -252,15 +252,15 @@ void Lowering::FloatBinary(IrRef r, const IrIns& ins) {
 void Lowering::GuardInt(const IrIns& ins) {
   IrRef a = ins.a, b = ins.b;
   Cond c = ins.cond;
-  // Keep a constant on the right, where cmp takes an immediate.
-  if (IsConst(a) && !IsConst(b)) {
+  // Keep a constant on the right, where cmp takes an immediate (an unsigned "below" has no
+  // swapped form in Cond: the constant then goes into a register).
+  if (IsConst(a) && !IsConst(b) && c != Cond::kULt) {
     std::swap(a, b);
     switch (c) {
       case Cond::kLt: c = Cond::kGt; break;
       case Cond::kLe: c = Cond::kGe; break;
       case Cond::kGt: c = Cond::kLt; break;
       case Cond::kGe: c = Cond::kLe; break;
-      case Cond::kULt: c = Cond::kULt; break;  // not produced with a constant left side
       default: break;
     }
   }

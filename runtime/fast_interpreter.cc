@@ -166,6 +166,12 @@ void FramesToWirePositions(Instance::Impl& vm, const FastModule& fm, const uint8
 #define TRINITY_DISTINCT_TAILS
 #endif
 
+// True when the JIT left the loop whose back-edge is at `back_edge` to the interpreter.
+inline bool LoopLeftToInterpreter(const LoopCounter* loops, const uint8_t* back_edge) {
+  const LoopCounter& lc = loops[TraceEngine::LoopIndex(back_edge)];
+  return lc.loop_ip == back_edge && lc.trace == nullptr && lc.hot > (INT32_MAX >> 1);
+}
+
 // The FastOp a handler address written into the code stands for (the recording loop
 // dispatches through its own labels).
 FastOp OpOfHandler(const void* handler);
@@ -286,9 +292,13 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
   // Back-edges fused with their loop head, while a JIT watches (counting or recording):
   // the plain back-edge to the head, which then runs as its own instruction, so traces
   // see (and start at) the same loop header as with the unfused code.
+  // A loop the engine gave up on (blacklisted: no trace, counter parked at INT32_MAX)
+  // keeps its fused instructions.
+#define JIT_WATCHES(back_edge)                                                        \
+  (kRecord || (loops != nullptr && !LoopLeftToInterpreter(loops, (back_edge))))
 #define JIT_UNFUSED_BACK_EDGE(head_field)                                         \
   do {                                                                            \
-    if (kRecord || loops != nullptr) {                                            \
+    if (JIT_WATCHES(ip)) {                                                        \
       const uint8_t* from_ = ip;                                                  \
       ip += F(head_field);                                                        \
       BACK_EDGE(from_);                                                           \
@@ -941,7 +951,9 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
   L_##Name: {                                                                      \
     Value& x = S(0);                                                               \
     /* the general increment and back-edge follow (always while a JIT watches) */  \
-    if (x.tag != Tag::kInt || kRecord || loops != nullptr) NEXT(Name);             \
+    if (x.tag != Tag::kInt ||                                                      \
+        JIT_WATCHES(ip + kSize<FastOp::k##Name> + kSize<FastOp::kAddI>))           \
+      NEXT(Name);                                                                  \
     x.i = WrapAdd(x.i, F(3));                                                      \
     SAFEPOINT(&S(7));                                                              \
     if (end) {                                                                     \
@@ -955,7 +967,9 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
     TRINITY_FOR_LOOP(ForLoopI, x.i < F(1))
   L_ForLoop: {
     Value& x = S(0);
-    if (x.tag != Tag::kInt || kRecord || loops != nullptr) NEXT(ForLoop);
+    if (x.tag != Tag::kInt || JIT_WATCHES(ip + kSize<FastOp::kForLoop> + kSize<FastOp::kAddI>)) {
+      NEXT(ForLoop);
+    }
     x.i = WrapAdd(x.i, F(3));
     SAFEPOINT(&S(7));
     const Value& e = S(1);
@@ -984,6 +998,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
 #undef NEXT
 #undef BACK_EDGE
 #undef JIT_UNFUSED_BACK_EDGE
+#undef JIT_WATCHES
 #undef CURRENT_STATE
 #undef SWITCH_LOOP
 #undef DISPATCH

@@ -8,7 +8,7 @@ import sys
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
 HEX = re.compile(r"^0x[0-9a-f]+$")
-TIERS = {"interpreter", "fast", "jit", "process"}
+TIERS = {"reference", "fast", "jit", "process"}
 EVENTS = {
     "instance_create": [], "instance_destroy": [], "call_entry": ["call"], "call_exit": ["call"],
     "trap": ["trap"], "host_call": ["host"], "host_return": ["host"], "jit_emit": ["jit"],

@@ -156,6 +156,45 @@ TEST(TraceBackend, WithoutPeelingAndWithoutFoldingTheResultIsTheSame) {
   EXPECT_EQ(a.budget, b.budget);
 }
 
+// An unsigned bounds check with the constant on the left (array[0] checks 0 <u length):
+// the guard holds for any positive n, so the loop runs to its own exit.
+TEST(TraceBackend, UnsignedGuardWithAConstantLeftSideHolds) {
+  RecordedIteration rec;
+  IrBuilder b(rec.ir);
+  Snapshot start;
+  uint32_t s0 = rec.ir.AddSnapshot(start);
+  IrRef i = b.Emit(Load(0, Tag::kInt, s0));
+  IrRef n = b.Emit(Load(1, Tag::kInt, s0));
+  Snapshot bounds;
+  bounds.resume_pc = 200;
+  uint32_t sb = rec.ir.AddSnapshot(bounds);
+  b.Emit(Guard(IrOp::kGuardI, Cond::kULt, b.Int(0), n, sb));
+  Snapshot done;
+  done.resume_pc = 100;
+  uint32_t s1 = rec.ir.AddSnapshot(done);
+  b.Emit(Guard(IrOp::kGuardI, Cond::kLt, i, n, s1));
+  IrRef i2 = b.Emit(Bin(IrOp::kAddI, Tag::kInt, i, b.Int(1)));
+  Snapshot edge;
+  edge.at_loop_edge = true;
+  edge.resume_pc = 50;
+  edge.entries = {{Slot(0), i2}};
+  uint32_t s2 = rec.ir.AddSnapshot(edge);
+  IrIns fuel{IrOp::kGuardFuel};
+  fuel.snap = s2;
+  b.Emit(fuel);
+  rec.final_slots = {{Slot(0), i2}};
+  rec.entry = start;
+  auto peeled = PeelLoop(rec);
+  ASSERT_TRUE(std::holds_alternative<TraceIr>(peeled)) << std::get<std::string>(peeled);
+  TraceIr ir = std::get<TraceIr>(peeled);
+  TraceRun run = Execute(ir, {Value::Int(0), Value::Int(40)}, 1000);
+  EXPECT_EQ(ir.snapshots()[run.exit].resume_pc, 100u) << ir.ToString();
+  EXPECT_EQ(run.slots[0].i, 40);
+  // n = 0: the bounds guard fails on entry.
+  TraceRun empty = Execute(ir, {Value::Int(0), Value::Int(0)}, 1000);
+  EXPECT_EQ(ir.snapshots()[empty.exit].resume_pc, 200u);
+}
+
 TEST(TraceBackend, TypeUnstableLoopIsRefused) {
   RecordedIteration rec;
   IrBuilder b(rec.ir);
