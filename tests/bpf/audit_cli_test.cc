@@ -32,8 +32,10 @@ std::string Trinity() { return RealPath("tools/trinity"); }
 // not those of other tests running the shared binary at the same time.
 std::string PrivateTrinity() {
   static const std::string copy = [] {
-    std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/trinity_private";
-    CommandOutput cp = Shell("cp " + Trinity() + " " + path + " && chmod 755 " + path);
+    // Still named trinity: events carry the command name.
+    std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/private";
+    std::string path = dir + "/trinity";
+    CommandOutput cp = Shell("mkdir -p " + dir + " && cp " + Trinity() + " " + path + " && chmod 755 " + path);
     EXPECT_EQ(cp.status, 0) << cp.err;
     return path;
   }();
