@@ -7,6 +7,8 @@
 
 #include "fuzz/checked_run.h"
 #include "fuzz/invariants.h"
+#include "fuzz/module_generator.h"
+#include "runtime/verifier.h"
 
 namespace trinity::fuzz {
 namespace {
@@ -34,8 +36,10 @@ void CallEveryExport(std::string& out, Instance& instance, bool heap) {
   }
 }
 
-std::string Transcript(std::shared_ptr<const Module> module, ExecutionTier tier,
-                       std::shared_ptr<TraceEngineFactory> jit, bool heap) {
+}  // namespace
+
+std::string RunTranscript(std::shared_ptr<const Module> module, ExecutionTier tier,
+                          std::shared_ptr<TraceEngineFactory> jit, bool heap) {
   std::string out;
   HostFunctions host;
   for (const std::string& name : module->imports) {
@@ -66,18 +70,20 @@ std::string Transcript(std::shared_ptr<const Module> module, ExecutionTier tier,
   return out;
 }
 
-}  // namespace
-
-std::string RunTranscript(std::shared_ptr<const Module> module, ExecutionTier tier,
-                          std::shared_ptr<TraceEngineFactory> jit) {
-  const bool heap = jit == nullptr;
-  return Transcript(std::move(module), tier, std::move(jit), heap);
+std::shared_ptr<const Module> DifferentialModule(const uint8_t* data, size_t size) {
+  if (data[0] % 2 == 0) {
+    Module m = GenerateModule({data + 1, size - 1});
+    auto verified = VerifyModule(m);
+    if (!verified.ok()) InvariantFailed("a generated module does not verify", verified.error().ToString());
+    return CheckWireRoundTrip(m);
+  }
+  return CompileChecked(std::string_view(reinterpret_cast<const char*>(data + 1), size - 1));
 }
 
 void CheckTiersAgree(std::shared_ptr<const Module> module, std::shared_ptr<TraceEngineFactory> jit) {
   const bool with_jit = jit != nullptr;
-  std::string reference = Transcript(module, ExecutionTier::kReference, nullptr, !with_jit);
-  std::string fast = Transcript(module, ExecutionTier::kFast, std::move(jit), !with_jit);
+  std::string reference = RunTranscript(module, ExecutionTier::kReference, nullptr, !with_jit);
+  std::string fast = RunTranscript(module, ExecutionTier::kFast, std::move(jit), !with_jit);
   if (reference == fast) return;
   size_t at = std::mismatch(reference.begin(), reference.end(), fast.begin(), fast.end()).first -
               reference.begin();

@@ -19,6 +19,19 @@ Cond Negate(Cond c) {
   return Cond::kULt;
 }
 
+bool CondHolds(Cond c, int64_t a, int64_t b) {
+  switch (c) {
+    case Cond::kEq: return a == b;
+    case Cond::kNe: return a != b;
+    case Cond::kLt: return a < b;
+    case Cond::kLe: return a <= b;
+    case Cond::kGt: return a > b;
+    case Cond::kGe: return a >= b;
+    case Cond::kULt: return static_cast<uint64_t>(a) < static_cast<uint64_t>(b);
+  }
+  return false;
+}
+
 const char* CondName(Cond c) {
   static const char* const kNames[] = {"eq", "ne", "lt", "le", "gt", "ge", "ult"};
   return kNames[static_cast<int>(c)];

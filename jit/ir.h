@@ -18,6 +18,8 @@ inline constexpr IrRef kNoRef = 0xFFFFFFFFu;
 // Comparison conditions of guards. Unsigned forms serve bounds checks.
 enum class Cond : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe, kULt };
 Cond Negate(Cond c);
+// Whether `a c b` holds for two ints (kULt compares them as unsigned).
+bool CondHolds(Cond c, int64_t a, int64_t b);
 const char* CondName(Cond c);
 
 // X(Name, operands, description). Operand letters: r = IR ref, i = imm, - = unused.

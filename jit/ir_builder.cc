@@ -9,19 +9,6 @@ namespace {
 
 int64_t Wrap(uint64_t v) { return static_cast<int64_t>(v); }
 
-bool Holds(Cond c, int64_t a, int64_t b) {
-  switch (c) {
-    case Cond::kEq: return a == b;
-    case Cond::kNe: return a != b;
-    case Cond::kLt: return a < b;
-    case Cond::kLe: return a <= b;
-    case Cond::kGt: return a > b;
-    case Cond::kGe: return a >= b;
-    case Cond::kULt: return static_cast<uint64_t>(a) < static_cast<uint64_t>(b);
-  }
-  return false;
-}
-
 double AsDouble(int64_t bits) {
   double d;
   std::memcpy(&d, &bits, sizeof d);
@@ -147,7 +134,7 @@ std::optional<IrRef> IrBuilder::Fold(const IrIns& ins) {
     case IrOp::kGuardI:
       // Recorded guards held when they were recorded; with constant operands they
       // always do. (A guard that never holds is never recorded.)
-      if (ca && cb && Holds(ins.cond, x, y)) return kNoRef;
+      if (ca && cb && CondHolds(ins.cond, x, y)) return kNoRef;
       break;
     default:
       break;

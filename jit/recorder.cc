@@ -12,6 +12,7 @@
 #include "jit/trace_abi.h"
 #include "runtime/builtins.h"
 #include "runtime/heap.h"
+#include "runtime/value_ops.h"
 
 namespace trinity::jit {
 namespace {
@@ -55,19 +56,6 @@ const FastPc* FindPc(const FastFunction& fn, uint32_t offset) {
 }
 
 constexpr Cond kCompareConds[] = {Cond::kEq, Cond::kNe, Cond::kLt, Cond::kLe, Cond::kGt, Cond::kGe};
-
-bool HoldsInt(Cond c, int64_t a, int64_t b) {
-  switch (c) {
-    case Cond::kEq: return a == b;
-    case Cond::kNe: return a != b;
-    case Cond::kLt: return a < b;
-    case Cond::kLe: return a <= b;
-    case Cond::kGt: return a > b;
-    case Cond::kGe: return a >= b;
-    case Cond::kULt: return static_cast<uint64_t>(a) < static_cast<uint64_t>(b);
-  }
-  return false;
-}
 
 bool HoldsFloat(Cond c, double a, double b) {
   switch (c) {
@@ -286,6 +274,22 @@ Recorder::Status Recorder::CloseLoop(FastOp op, const FastState& at) {
   return Status::kComplete;
 }
 
+// container[index] with the bounds check every array access makes (unsigned, so negative
+// indices fail too); the load also guards the element's type.
+IrRef Recorder::ArrayLoad(IrRef container, IrRef index, Tag element) {
+  IrRef len = b_.Emit(Ins(IrOp::kALen, Tag::kInt, container));
+  Guard(IrOp::kGuardI, Cond::kULt, index, len);
+  IrIns load = Ins(IrOp::kALoad, element, container, index);
+  load.snap = Snap();
+  return b_.Emit(load);
+}
+
+void Recorder::ArrayStore(IrRef container, IrRef index, IrRef value) {
+  IrRef len = b_.Emit(Ins(IrOp::kALen, Tag::kInt, container));
+  Guard(IrOp::kGuardI, Cond::kULt, index, len);
+  b_.Emit(Ins(IrOp::kAStore, Tag::kNil, container, index, value));
+}
+
 Recorder::Status Recorder::Arith(int group, IrRef a, IrRef b, const Value& x, const Value& y,
                                  int32_t dst) {
   static constexpr IrOp kInt[] = {IrOp::kAddI, IrOp::kSubI, IrOp::kMulI, IrOp::kDivI, IrOp::kModI};
@@ -315,7 +319,7 @@ Recorder::Status Recorder::CompareBranch(int group, bool want, const Value& x, c
   (void)want;
   const Cond c = kCompareConds[group];
   if (x.tag == Tag::kInt && y.tag == Tag::kInt) {
-    const bool holds = HoldsInt(c, x.i, y.i);
+    const bool holds = CondHolds(c, x.i, y.i);
     Guard(IrOp::kGuardI, holds ? c : Negate(c), a, b);
     return Status::kRecording;
   }
@@ -648,12 +652,8 @@ Recorder::Status Recorder::Record(FastOp op, const uint8_t* ip, const FastState&
       if (c.tag != Tag::kArray || k.tag != Tag::kInt) return Abort("indexing other than array[int]");
       Array* arr = AsArray(c);
       if (static_cast<uint64_t>(k.i) >= arr->size) return Abort("index out of range");
-      IrRef cr = Read(F(1)), kr = Read(F(2));
-      IrRef len = b_.Emit(Ins(IrOp::kALen, Tag::kInt, cr));
-      Guard(IrOp::kGuardI, Cond::kULt, kr, len);
-      IrIns load = Ins(IrOp::kALoad, arr->items[k.i].tag, cr, kr);
-      load.snap = Snap();
-      Write(F(0), b_.Emit(load));
+      IrRef cr = Read(F(1)), kr = Read(F(2));  // in this order: each read may guard
+      Write(F(0), ArrayLoad(cr, kr, arr->items[k.i].tag));
       break;
     }
     case FastOp::kIndexSet: {
@@ -662,9 +662,7 @@ Recorder::Status Recorder::Record(FastOp op, const uint8_t* ip, const FastState&
       if (c.tag != Tag::kArray || k.tag != Tag::kInt) return Abort("index store other than array[int]");
       if (static_cast<uint64_t>(k.i) >= AsArray(c)->size) return Abort("index out of range");
       IrRef cr = Read(F(0)), kr = Read(F(1)), v = Read(F(2));
-      IrRef len = b_.Emit(Ins(IrOp::kALen, Tag::kInt, cr));
-      Guard(IrOp::kGuardI, Cond::kULt, kr, len);
-      b_.Emit(Ins(IrOp::kAStore, Tag::kNil, cr, kr, v));
+      ArrayStore(cr, kr, v);
       break;
     }
     case FastOp::kIndexGetI: {
@@ -673,12 +671,8 @@ Recorder::Status Recorder::Record(FastOp op, const uint8_t* ip, const FastState&
       if (c.tag != Tag::kArray) return Abort("constant index into a non-array");
       Array* arr = AsArray(c);
       if (static_cast<uint64_t>(k) >= arr->size) return Abort("index out of range");
-      IrRef cr = Read(F(1)), kr = b_.Int(k);
-      IrRef len = b_.Emit(Ins(IrOp::kALen, Tag::kInt, cr));
-      Guard(IrOp::kGuardI, Cond::kULt, kr, len);
-      IrIns load = Ins(IrOp::kALoad, arr->items[k].tag, cr, kr);
-      load.snap = Snap();
-      Write(F(0), b_.Emit(load));
+      IrRef cr = Read(F(1));
+      Write(F(0), ArrayLoad(cr, b_.Int(k), arr->items[k].tag));
       break;
     }
     case FastOp::kIndexSetV: {
@@ -686,17 +680,8 @@ Recorder::Status Recorder::Record(FastOp op, const uint8_t* ip, const FastState&
       const Value& k = Concrete(F(1));
       if (c.tag != Tag::kArray || k.tag != Tag::kInt) return Abort("index store other than array[int]");
       if (static_cast<uint64_t>(k.i) >= AsArray(c)->size) return Abort("index out of range");
-      Value small;
-      switch (static_cast<FastSmallConstant>(F(2))) {
-        case FastSmallConstant::kInt: small = Value::Int(F(3)); break;
-        case FastSmallConstant::kTrue: small = Value::Bool(true); break;
-        case FastSmallConstant::kFalse: small = Value::Bool(false); break;
-        default: small = Value::Nil(); break;
-      }
-      IrRef cr = Read(F(0)), kr = Read(F(1)), v = ConstantValue(small);
-      IrRef len = b_.Emit(Ins(IrOp::kALen, Tag::kInt, cr));
-      Guard(IrOp::kGuardI, Cond::kULt, kr, len);
-      b_.Emit(Ins(IrOp::kAStore, Tag::kNil, cr, kr, v));
+      IrRef cr = Read(F(0)), kr = Read(F(1)), v = ConstantValue(SmallConstant(F(2), F(3)));
+      ArrayStore(cr, kr, v);
       break;
     }
     case FastOp::kGetField:

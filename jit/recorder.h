@@ -81,6 +81,9 @@ class Recorder {
   IrRef Guard(IrOp op, Cond c, IrRef a, IrRef b);
   Tag TypeOf(IrRef r) const { return rec_.ir[r].type; }
   IrRef ToFloat(IrRef r);
+  // Array access with its bounds guard (recorder.cc).
+  IrRef ArrayLoad(IrRef container, IrRef index, Tag element);
+  void ArrayStore(IrRef container, IrRef index, IrRef value);
 
   // Instruction families.
   Status Arith(int group, IrRef a, IrRef b, const Value& x, const Value& y, int32_t dst);

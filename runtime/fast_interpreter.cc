@@ -787,7 +787,7 @@ TRINITY_DISTINCT_TAILS Result<Value, Trap> FastLoop(Instance::Impl* vm_ptr, uint
   L_IndexSetV: {
     const Value& c = S(0);
     const Value& k = S(1);
-    Value v;
+    Value v;  // SmallConstant(F(2), F(3)) (value_ops.h), spelled out: see there
     switch (static_cast<FastSmallConstant>(F(2))) {
       case FastSmallConstant::kInt: v = Value::Int(F(3)); break;
       case FastSmallConstant::kTrue: v = Value::Bool(true); break;

@@ -6,11 +6,25 @@
 
 #include <cstdint>
 
+#include "runtime/fast_code.h"
 #include "runtime/interpreter.h"
 #include "runtime/opcodes.h"
 #include "runtime/value.h"
 
 namespace trinity {
+
+// The value an `m` operand of the fast code names (fast_code.h): its kind, and for kInt the
+// next field's int, for code outside the fast loop (the trace recorder). The loop's own
+// `IndexSetV` handler spells the same switch out: through this function GCC compiles the
+// loop 0.6 % slower on sieve (callgrind), a store of a small constant being that hot.
+inline Value SmallConstant(int32_t kind, int32_t i) {
+  switch (static_cast<FastSmallConstant>(kind)) {
+    case FastSmallConstant::kInt: return Value::Int(i);
+    case FastSmallConstant::kTrue: return Value::Bool(true);
+    case FastSmallConstant::kFalse: return Value::Bool(false);
+    default: return Value::Nil();
+  }
+}
 
 inline bool IsNumber(const Value& v) { return v.tag == Tag::kInt || v.tag == Tag::kFloat; }
 inline double AsDouble(const Value& v) { return v.tag == Tag::kInt ? static_cast<double>(v.i) : v.f; }
